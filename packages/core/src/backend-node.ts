@@ -1,0 +1,34 @@
+// The onnxruntime-node backend: devices 'cpu', 'cuda', 'webgpu'.
+import * as ort from 'onnxruntime-node';
+import { ArgumentError } from './errors.js';
+import { DEVICES, type Backend, type Device, type SessionOptions } from './backend.js';
+import { createOrtSession } from './ort-session.js';
+
+const NODE_DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
+
+/** Which ORT execution providers this onnxruntime-node build has ('cuda' needs the opt-in install). */
+export function nodeBackendsAvailable(): string[] {
+  const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] }).listSupportedBackends?.();
+  return list ? list.map((b) => b.name) : ['cpu'];
+}
+
+/**
+ * Creates an onnxruntime-node backend. 'auto' is 'cpu': GPU devices are chosen explicitly.
+ * @example
+ * const backend = createNodeBackend('cpu');
+ * const session = await backend.createSession(bytes, { threads: 2 });
+ */
+export function createNodeBackend(device: Device = 'auto'): Backend {
+  if (!DEVICES.includes(device)) throw new ArgumentError('device', `unknown device "${device}"; expected one of ${DEVICES.join(', ')}`);
+  const d = device === 'auto' ? 'cpu' : device;
+  if (!(NODE_DEVICES as readonly string[]).includes(d)) {
+    throw new ArgumentError('device', `"${d}" is a browser device; in Node use one of ${NODE_DEVICES.join(', ')}`);
+  }
+  return {
+    runtime: 'onnxruntime-node',
+    device: d as Exclude<Device, 'auto'>,
+    createSession(model: Uint8Array | string, options: SessionOptions = {}) {
+      return createOrtSession(ort as never, model, options, [d]);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// The onnxruntime-web backend: devices 'wasm' and 'webgpu'. Creation and runs are serialized.
+import * as ort from 'onnxruntime-web';
+import { ArgumentError } from './errors.js';
+import { DEVICES, type Backend, type Device, type SessionOptions } from './backend.js';
+import { createOrtSession, Queue } from './ort-session.js';
+
+/** Creates an onnxruntime-web backend; 'auto' picks WebGPU when the browser has an adapter, else wasm. */
+export async function createWebBackend(device: Device = 'auto'): Promise<Backend> {
+  if (!DEVICES.includes(device)) throw new ArgumentError('device', `unknown device "${device}"; expected one of ${DEVICES.join(', ')}`);
+  let d = device;
+  if (d === 'auto') {
+    const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+    d = gpu && (await gpu.requestAdapter().catch(() => null)) ? 'webgpu' : 'wasm';
+  }
+  if (d === 'cpu') d = 'wasm';
+  if (d === 'cuda') throw new ArgumentError('device', '"cuda" is only available in Node (onnxruntime-node); in the browser use webgpu or wasm');
+  const queue = new Queue();
+  return {
+    runtime: 'onnxruntime-web',
+    device: d as 'wasm' | 'webgpu',
+    createSession(model: Uint8Array | string, options: SessionOptions = {}) {
+      return createOrtSession(ort as never, model, options, [d], queue);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// The Backend / Session contract: create a session from ONNX bytes or a path, run it with named feeds.
+import type { Tensor } from './tensor.js';
+
+export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
+
+export interface SessionOptions {
+  /** Intra-op threads (CPU EP). Default: ORT's choice (all cores). */
+  readonly threads?: number;
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Where outputs stay: 'gpu-buffer' keeps them on the device (webgpu), for feeding the next run. */
+  readonly preferredOutputLocation?: 'cpu' | 'gpu-buffer';
+  /** External data files for models given as bytes: path as named in the model -> bytes or URL. */
+  readonly externalData?: readonly { path: string; data: Uint8Array | string }[];
+  /** Name used in error messages (e.g. 'transformer'). */
+  readonly label?: string;
+  /** Extra ORT session options, passed through as they are. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface InputInfo {
+  readonly name: string;
+  readonly dtype?: string;
+  readonly dims?: readonly (number | string)[];
+}
+
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputs: readonly InputInfo[];
+  /** Runs the model. Feeds are checked against the model's inputs before ORT sees them. */
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+export interface Backend {
+  readonly runtime: 'onnxruntime-node' | 'onnxruntime-web';
+  /** The device the sessions run on (never 'auto'). */
+  readonly device: Exclude<Device, 'auto'>;
+  /** `model`: ONNX bytes, or (Node) a file path / (web) a URL. */
+  createSession(model: Uint8Array | string, options?: SessionOptions): Promise<Session>;
+}

@@ -1,0 +1,12 @@
+// @sana/core for Node: the common API plus onnxruntime-node and file access.
+export * from './index.js';
+export { createNodeBackend, nodeBackendsAvailable } from './backend-node.js';
+export { fileSource, openSafetensors, openComponentWeights } from './node-files.js';
+import { createNodeBackend } from './backend-node.js';
+import type { Backend, Device } from './backend.js';
+
+/** The backend for `device` on this platform (Node: onnxruntime-node). */
+export async function createBackend(device: Device = 'auto'): Promise<Backend> {
+  return createNodeBackend(device);
+}
+export { openFixture } from './node-fixture.js';
