@@ -1,0 +1,22 @@
+// Every benchmark target. Component issues add theirs here (one import and one entry each).
+import type { Device } from '@sana/core';
+
+export interface BenchContext {
+  readonly quant: boolean;
+  readonly device: Device;
+  readonly threads?: number;
+  /** Smaller sizes only (for checking that a target runs). */
+  readonly quick: boolean;
+}
+
+export interface BenchTarget {
+  readonly name: string;
+  readonly description: string;
+  /** false: only with --only. */
+  readonly default?: boolean;
+  /** true: only with --quant (or --only). */
+  readonly quant?: boolean;
+  run(ctx: BenchContext): Promise<Record<string, unknown>>;
+}
+
+export const benchTargets: BenchTarget[] = [];
