@@ -10,3 +10,4 @@ export async function createBackend(device: Device = 'auto'): Promise<Backend> {
   return createNodeBackend(device);
 }
 export { openFixture } from './node-fixture.js';
+export { writeOnnxModel, sessionFromGraph, IN_MEMORY_LIMIT } from './node-model-io.js';

@@ -42,7 +42,7 @@ export class Queue {
 }
 
 export function ortSessionOptions(options: SessionOptions, executionProviders: unknown[]): ortTypes.InferenceSession.SessionOptions {
-  const o: Record<string, unknown> = { executionProviders, ...options.extra };
+  const o: Record<string, unknown> = { executionProviders, logSeverityLevel: 3, ...options.extra };
   if (options.threads) o.intraOpNumThreads = options.threads;
   if (options.graphOptimizationLevel) o.graphOptimizationLevel = options.graphOptimizationLevel;
   if (options.preferredOutputLocation) o.preferredOutputLocation = options.preferredOutputLocation;

@@ -25,7 +25,8 @@ export interface NodeSpec {
 export interface ValueSpec {
   readonly name: string;
   readonly dtype: DType;
-  readonly dims: readonly Dim[];
+  /** Omitted: rank unknown (left to ONNX Runtime's shape inference). */
+  readonly dims?: readonly Dim[];
 }
 
 export interface GraphOptions {
@@ -88,7 +89,7 @@ export class Graph {
   /** Marks `value` as a graph output called `name` (adds an Identity when the names differ). */
   output(value: Value, name: string, dtype?: DType, dims?: readonly Dim[]): Value {
     const out = value === name ? value : this.node('Identity', [value], {}, { outputName: name });
-    this.outputs.push({ name: out as string, dtype: dtype ?? this.floatType, dims: dims ?? [] });
+    this.outputs.push({ name: out as string, dtype: dtype ?? this.floatType, dims });
     return out as string;
   }
 
@@ -150,7 +151,7 @@ export class Graph {
     if (domain && !this.domains.has(domain)) this.domains.set(domain, 1);
     for (const v of inputs) if (typeof v !== 'string') throw new ArgumentError(`${name}.inputs`, 'every input must be a value name');
     this.nodes.push({ opType, domain, name, inputs: [...inputs], outputs, attrs });
-    return outputs;
+    return [...outputs]; // a copy: callers may reorder it without rewiring the node
   }
 
   private claim(name: string): string {

@@ -62,7 +62,7 @@ function valueInfo(v: ValueSpec) {
     type: {
       tensorType: {
         elemType: ONNX_DTYPE[v.dtype],
-        shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        ...(v.dims ? { shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } : {}),
       },
     },
   };
