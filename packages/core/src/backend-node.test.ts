@@ -47,6 +47,6 @@ describe('tensor', () => {
   it('checks element count, dims and dtype', () => {
     expect(() => float32([1, 2, 3], [2, 2])).toThrow('data: has 3 elements but dims [2, 2] need 4');
     expect(() => float32([1], [-1])).toThrow(/non-negative integer/);
-    expect(() => tensor('complex64' as never, new Float32Array(1), [1])).toThrow(/unknown dtype "complex64"/);
+    expect(() => tensor('complex64' as never, new Float32Array(1) as never, [1])).toThrow(/unknown dtype "complex64"/);
   });
 });

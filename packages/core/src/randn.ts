@@ -119,34 +119,54 @@ function normalFill16(d: Float32Array, o: number) {
 }
 
 /**
+ * A torch CPU `Generator`: one MT19937 stream from which successive `randn` calls draw, as
+ * `torch.randn(shape, generator=g)` does call after call (Sana-Sprint's SCM steps draw their noise from
+ * the generator that drew the initial latents). Holds torch's cached second Box-Muller sample too.
+ * @example
+ * const g = new TorchGenerator(42);
+ * const latents = g.randn([1, 32, 32, 32]);
+ * const noise = g.randn([1, 32, 32, 32]); // the same values torch gives for its second call
+ */
+export class TorchGenerator {
+  private readonly mt: MT19937;
+  private cachedNormal: number | undefined;
+  constructor(seed: number | bigint) {
+    this.mt = new MT19937(seed);
+  }
+
+  randn(shape: readonly number[]): Float32Array {
+    const g = this.mt;
+    const n = numel(shape);
+    const out = new Float32Array(n);
+    if (n >= 16) {
+      for (let i = 0; i < n; i++) out[i] = uniformFloat(g);
+      for (let i = 0; i + 16 <= n; i += 16) normalFill16(out, i);
+      if (n % 16 !== 0) {
+        // torch redraws the last 16 values and transforms them again
+        for (let i = n - 16; i < n; i++) out[i] = uniformFloat(g);
+        normalFill16(out, n - 16);
+      }
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      if (this.cachedNormal !== undefined) { out[i] = this.cachedNormal; this.cachedNormal = undefined; continue; }
+      const u1 = uniformDouble(g);
+      const u2 = uniformDouble(g);
+      const r = Math.sqrt(-2 * Math.log1p(-u2));
+      const theta = 2 * Math.PI * u1;
+      this.cachedNormal = r * Math.sin(theta);
+      out[i] = r * Math.cos(theta);
+    }
+    return out;
+  }
+}
+
+/**
  * Standard normal float32 noise, identical to `torch.randn(shape, generator=torch.Generator().manual_seed(seed))`.
  * torch draws tensors of 16+ elements as uniforms transformed 16 at a time, and smaller ones one
  * double-precision Box-Muller pair at a time; both paths are reproduced here.
  * @example const noise = randn([1, 32, 32, 32], 42);
  */
 export function randn(shape: readonly number[], seed: number | bigint): Float32Array {
-  const g = new MT19937(seed);
-  const n = numel(shape);
-  const out = new Float32Array(n);
-  if (n >= 16) {
-    for (let i = 0; i < n; i++) out[i] = uniformFloat(g);
-    for (let i = 0; i + 16 <= n; i += 16) normalFill16(out, i);
-    if (n % 16 !== 0) {
-      // torch redraws the last 16 values and transforms them again
-      for (let i = n - 16; i < n; i++) out[i] = uniformFloat(g);
-      normalFill16(out, n - 16);
-    }
-    return out;
-  }
-  let cached: number | undefined;
-  for (let i = 0; i < n; i++) {
-    if (cached !== undefined) { out[i] = cached; cached = undefined; continue; }
-    const u1 = uniformDouble(g);
-    const u2 = uniformDouble(g);
-    const r = Math.sqrt(-2 * Math.log1p(-u2));
-    const theta = 2 * Math.PI * u1;
-    cached = r * Math.sin(theta);
-    out[i] = r * Math.cos(theta);
-  }
-  return out;
+  return new TorchGenerator(seed).randn(shape);
 }

@@ -24,7 +24,7 @@ async function run(
   g.output(build(g, xv, yv), 'out', outType);
   const s = await backend.createSession(serializeModel(g).model);
   const out = (await s.run(y ? { x, y } : { x })).out;
-  return { data: [...(out.data as ArrayLike<number>)].map(Number), dims: [...out.dims] };
+  return { data: Array.from(out.data as ArrayLike<number | bigint>, Number), dims: [...out.dims] };
 }
 
 const close = (a: number[], b: number[], tol = 1e-6) => {
