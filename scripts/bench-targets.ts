@@ -1,5 +1,9 @@
 // Every benchmark target. Component issues add theirs here (one import and one entry each).
 import type { Device } from '@sana/core';
+import { textEncoderBench } from '../packages/text-encoder/src/bench.js';
+import { dcAeBench, dcAe4kBench } from '../packages/dc-ae/src/bench.js';
+import { ditBench, dit1600mBench } from '../packages/linear-dit/src/bench.js';
+import { samplersBench } from '../packages/flow-dpm-solver/src/bench.js';
 
 export interface BenchContext {
   readonly quant: boolean;
@@ -19,4 +23,4 @@ export interface BenchTarget {
   run(ctx: BenchContext): Promise<Record<string, unknown>>;
 }
 
-export const benchTargets: BenchTarget[] = [];
+export const benchTargets: BenchTarget[] = [dcAeBench, dcAe4kBench, ditBench, dit1600mBench, samplersBench, textEncoderBench];

@@ -6,30 +6,38 @@ import type { ByteSource } from './byte-source.js';
 import { SafetensorsFile, type WeightStore } from './safetensors.js';
 import { ShardedWeights, parseShardIndex } from './sharded.js';
 
-/** A ByteSource over a file on disk; reads only the ranges asked for, so 10+ GB files are fine. */
+/**
+ * A ByteSource over a file on disk; reads only the ranges asked for, so 10+ GB files are fine. Each read
+ * opens and closes the file, so a source that is dropped without `close()` leaks no descriptor.
+ */
 export async function fileSource(path: string): Promise<ByteSource> {
-  let handle;
+  let size: number;
   try {
-    handle = await openFile(path, 'r');
+    const st = await stat(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    size = st.size;
   } catch (e) {
     throw new FormatError(`cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path, { cause: e });
   }
-  const size = (await handle.stat()).size;
   return {
     name: path,
     size,
     async read(offset, length) {
       if (offset < 0 || offset + length > size) throw new FormatError(`read of ${length} bytes at ${offset} is past the end (${size} bytes)`, path);
-      const buf = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) throw new FormatError(`file ended early at ${offset + done} bytes`, path);
-        done += bytesRead;
+      const handle = await openFile(path, 'r');
+      try {
+        const buf = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
+          if (bytesRead === 0) throw new FormatError(`file ended early at ${offset + done} bytes`, path);
+          done += bytesRead;
+        }
+        return buf;
+      } finally {
+        await handle.close();
       }
-      return buf;
     },
-    close: () => handle.close(),
   };
 }
 

@@ -1,5 +1,6 @@
 // Where a model's files come from: a local folder (Node), or a base URL (Hugging Face `resolve/main` layout).
 import { FormatError } from '@sana/core';
+import { parseDiffusersJson } from '@sana/flow-dpm-solver';
 import type { ByteSource } from '@sana/core';
 
 /**
@@ -23,8 +24,9 @@ export async function readJson(src: ModelSource, rel: string): Promise<Record<st
   let v: unknown;
   try {
     v = JSON.parse(text);
-  } catch (e) {
-    throw new FormatError(`is not valid JSON (${(e as Error).message})`, `${src.name}/${rel}`);
+  } catch {
+    // Python writes NaN / Infinity / -Infinity bare (e.g. a scheduler's lambda_min_clipped); accept those.
+    v = parseDiffusersJson(text, `${src.name}/${rel}`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FormatError('must hold a JSON object', `${src.name}/${rel}`);
   return v as Record<string, unknown>;

@@ -1,0 +1,95 @@
+// Node-only benchmark targets `dc-ae` and `dc-ae-4k`: full-size f32c32 decoder (random weights) on the CPU.
+// Peak memory is the process's VmHWM, reset before each measurement through /proc/self/clear_refs (Linux).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createBackend, float32, randn, type Device } from '@sana/core';
+import { DC_AE_F32C32_SANA_1_0 } from './config.js';
+import { DcAeDecoder } from './dc-ae.js';
+import { randomDcAeWeights } from './weights.js';
+
+interface Ctx { readonly device: Device; readonly threads?: number; readonly quick: boolean }
+
+const statusMiB = (field: string) => {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.memoryUsage().rss / 1048576);
+};
+/** Starts a new peak-RSS window (the kernel resets VmHWM to the current RSS); false where unsupported. */
+function resetPeak(): boolean {
+  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
+}
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** One timed call with its peak RSS (MiB) and the RSS it started from. */
+async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number; peak_mib: number; base_mib: number }> {
+  resetPeak();
+  const base = statusMiB('VmRSS');
+  const t0 = performance.now();
+  const result = await fn();
+  return { result, ms: round(performance.now() - t0), peak_mib: statusMiB('VmHWM'), base_mib: base };
+}
+
+function latent(side: number, seed: number) {
+  const h = side / 32;
+  return float32(randn([1, 32, h, h], seed), [1, 32, h, h]);
+}
+
+async function decoder(ctx: Ctx) {
+  const t0 = performance.now();
+  const weights = randomDcAeWeights(DC_AE_F32C32_SANA_1_0, { parts: ['decoder'] });
+  const dec = await DcAeDecoder.create(await createBackend(ctx.device), DC_AE_F32C32_SANA_1_0, weights, { threads: ctx.threads });
+  return { dec, build_s: round((performance.now() - t0) / 1000) };
+}
+
+function compare(a: Float32Array, b: Float32Array) {
+  let maxAbs = 0;
+  let maxRef = 0;
+  let sumSq = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    maxAbs = Math.max(maxAbs, d);
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+    sumSq += d * d;
+  }
+  return { max_abs: Number(maxAbs.toPrecision(3)), relmax: Number((maxAbs / maxRef).toPrecision(3)), rms: Number(Math.sqrt(sumSq / a.length).toPrecision(3)) };
+}
+
+export const dcAeBench = {
+  name: 'dc-ae',
+  description: 'DC-AE f32c32 decoder (random weights, fp32): 512 and 1024 px untiled, 1024 tiled vs untiled, 2048 tiled (512/448 tiles)',
+  default: true,
+  async run(ctx: Ctx): Promise<Record<string, unknown>> {
+    const { dec, build_s } = await decoder(ctx);
+    const out: Record<string, unknown> = { model: 'dc-ae-f32c32-sana-1.0 decoder', params_m: 159.2, build_s, rss_after_build_mib: statusMiB('VmRSS') };
+    const sides = ctx.quick ? [256] : [512, 1024];
+    for (const side of sides) {
+      const z = latent(side, side);
+      await dec.decode(z); // warm-up: ORT sizes its arena on the first run
+      const m = await measure(() => dec.decode(z));
+      out[`decode_${side}`] = { ms: m.ms, peak_rss_mib: m.peak_mib, rss_before_mib: m.base_mib };
+    }
+    // Tiled against untiled where both fit: a latent larger than one 512-pixel tile.
+    const cmpSide = ctx.quick ? 512 : 1024;
+    const tiling = ctx.quick ? { tileSize: 256, stride: 224 } : { tileSize: 512, stride: 448 };
+    const zc = latent(cmpSide, 7);
+    const full = await dec.decode(zc);
+    const tiled = await measure(() => dec.decodeTiled(zc, tiling));
+    out[`tiled_vs_untiled_${cmpSide}`] = { ...tiling, ms: tiled.ms, peak_rss_mib: tiled.peak_mib, vs_untiled: compare(tiled.result.data, full.data) };
+    const bigSide = ctx.quick ? 768 : 2048;
+    const big = await measure(() => dec.decodeTiled(latent(bigSide, 11), tiling));
+    out[`tiled_${bigSide}`] = { ...tiling, ms: big.ms, peak_rss_mib: big.peak_mib, rss_before_mib: big.base_mib };
+    await dec.release();
+    return out;
+  },
+};
+
+export const dcAe4kBench = {
+  name: 'dc-ae-4k',
+  description: 'DC-AE f32c32 decoder, 4096 x 4096 tiled (512/448 tiles): time and peak RSS (about 30 min on 2 cores)',
+  default: false,
+  async run(ctx: Ctx): Promise<Record<string, unknown>> {
+    const { dec, build_s } = await decoder(ctx);
+    const side = ctx.quick ? 1024 : 4096;
+    const m = await measure(() => dec.decodeTiled(latent(side, 13)));
+    await dec.release();
+    return { model: 'dc-ae-f32c32-sana-1.0 decoder', build_s, [`tiled_${side}`]: { tileSize: 512, stride: 448, ms: m.ms, peak_rss_mib: m.peak_mib, rss_before_mib: m.base_mib } };
+  },
+};

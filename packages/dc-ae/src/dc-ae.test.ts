@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ArgumentError, WeightError, createBackend, float32, openSafetensors, type Backend, type WeightStore } from '@sana/core';
+import type { DcAeConfig } from './config.js';
+import { DcAeDecoder, DcAeEncoder } from './dc-ae.js';
+import { buildDecoderGraph } from './graphs.js';
+import { openDcAeFolder } from './node.js';
+import { MemoryWeights } from './weights.js';
+
+const fixtures = fileURLToPath(new URL('../../../fixtures/reference/', import.meta.url));
+let backend: Backend;
+let config: DcAeConfig;
+let weights: WeightStore;
+let ref: WeightStore;
+
+beforeAll(async () => {
+  backend = await createBackend('cpu');
+  ({ config, weights } = await openDcAeFolder(`${fixtures}sana/vae`));
+  ref = await openSafetensors(`${fixtures}reference.safetensors`);
+});
+
+const get = async (k: string) => float32(await ref.getFloat32(k), ref.info(k).shape);
+
+describe('DcAeDecoder / DcAeEncoder', () => {
+  it('refuses latents with the wrong channel count, naming the expected shape', async () => {
+    const dec = await DcAeDecoder.create(backend, config, weights);
+    const bad = float32(new Float32Array(1 * 4 * 4 * 6), [1, 4, 4, 6]);
+    await expect(dec.decode(bad)).rejects.toThrow(ArgumentError);
+    await expect(dec.decode(bad)).rejects.toThrow(/latents: has 4 channels .* latent_channels 8: expected \[batch, 8, height, width\]/);
+    await expect(dec.decodeTiled(bad)).rejects.toThrow(/has 4 channels/);
+    await expect(dec.decode(float32(new Float32Array(8 * 4), [8, 4]))).rejects.toThrow(/expected 4 dimensions/);
+    await dec.release();
+  });
+
+  it('refuses an image size that is not a multiple of 32, naming the size and the ratio', async () => {
+    const enc = await DcAeEncoder.create(backend, config, weights);
+    const odd = float32(new Float32Array(3 * 100 * 64), [1, 3, 100, 64]);
+    await expect(enc.encode(odd)).rejects.toThrow(ArgumentError);
+    await expect(enc.encode(odd)).rejects.toThrow(/image: is 100x64 .* multiples of the compression ratio 32/);
+    await expect(enc.encode(float32(new Float32Array(4 * 64 * 64), [1, 4, 64, 64]))).rejects.toThrow(/has 4 channels/);
+    await enc.release();
+  });
+
+  it('names a missing tensor when the graph is built', async () => {
+    const all = new Map<string, never>();
+    for (const k of weights.keys()) all.set(k, await weights.get(k) as never);
+    all.delete('decoder.norm_out.bias');
+    await expect(buildDecoderGraph(config, new MemoryWeights('vae.safetensors', all))).rejects.toThrow(WeightError);
+    await expect(buildDecoderGraph(config, new MemoryWeights('vae.safetensors', all))).rejects.toThrow(/vae.safetensors: tensor "decoder.norm_out.bias" is missing; the config needs shape \[8\]/);
+  });
+
+  it('matches the fixture (encode and decode) and decodes diffusion-space latents with diffusionSpace', async () => {
+    const enc = await DcAeEncoder.create(backend, config, weights);
+    const z = await enc.encode(await get('vae.image'));
+    expect(z.dims).toEqual([1, 8, 4, 6]);
+    const want = await ref.getFloat32('vae.latent');
+    const maxRef = Math.max(...want.map(Math.abs));
+    expect(Math.max(...z.data.map((v, i) => Math.abs(v - want[i]))) / maxRef).toBeLessThan(1e-4);
+    const raw = await DcAeDecoder.create(backend, config, weights);
+    const scaled = await DcAeDecoder.create(backend, config, weights, { diffusionSpace: true });
+    const zIn = await get('vae.z');
+    const a = await raw.decode(zIn);
+    expect(a.dims).toEqual([1, 3, 128, 192]);
+    // diffusion-space input z * scaling_factor must give the raw decode of z
+    const b = await scaled.decode(float32(zIn.data.map((v) => v * config.scalingFactor), zIn.dims));
+    expect(Math.max(...b.data.map((v, i) => Math.abs(v - a.data[i])))).toBeLessThan(1e-5);
+    await Promise.all([enc.release(), raw.release(), scaled.release()]);
+  });
+});

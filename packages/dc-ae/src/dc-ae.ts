@@ -1,0 +1,87 @@
+// DcAeEncoder / DcAeDecoder: a session around each graph, with the argument checks that keep bad inputs away from ORT.
+import { ArgumentError, serializeModel, type Backend, type Session, type Tensor, type WeightStore } from '@sana/core';
+import { compressionRatio, type DcAeConfig } from './config.js';
+import { DC_AE_IO, buildDecoderGraph, buildEncoderGraph, type DcAeGraphOptions } from './graphs.js';
+import { decodeTiled, type TileOptions } from './tiling.js';
+
+export interface DcAeSessionOptions extends DcAeGraphOptions {
+  /** Intra-op threads of the CPU session (default: ORT's choice). */
+  readonly threads?: number;
+}
+
+function checkFloat4d(name: string, t: Tensor) {
+  if (t.dtype !== 'float32') throw new ArgumentError(name, `has dtype ${t.dtype}; expected float32`);
+  if (t.dims.length !== 4) throw new ArgumentError(name, `has shape [${t.dims.join(', ')}]; expected 4 dimensions [batch, channels, height, width]`);
+}
+
+/**
+ * The DC-AE decoder on a backend.
+ * @example
+ * const dec = await DcAeDecoder.create(await createBackend('cpu'), config, store);
+ * const image = await dec.decode(float32(z, [1, 32, 32, 32])); // [1, 3, 1024, 1024], about [-1, 1]
+ * const big = await dec.decodeTiled(float32(z4k, [1, 32, 128, 128])); // 4096 x 4096 in 512-pixel tiles
+ */
+export class DcAeDecoder {
+  private constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions) {}
+
+  static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeDecoder> {
+    const model = serializeModel(await buildDecoderGraph(config, weights, options)).model;
+    const session = await backend.createSession(model, { threads: options.threads, label: 'dc-ae decoder' });
+    return new DcAeDecoder(config, session, options);
+  }
+
+  /** Latents [B, latent_channels, h, w] (raw, or diffusion-space with `diffusionSpace`) -> image [B, 3, 32h, 32w]. */
+  async decode(latents: Tensor): Promise<Tensor<'float32'>> {
+    this.check(latents);
+    const out = await this.session.run({ [DC_AE_IO.latent]: latents });
+    return out[DC_AE_IO.image] as Tensor<'float32'>;
+  }
+
+  /** The same in overlapping tiles (default 512 px, stride 448), for 2K / 4K images; see tiling.ts. */
+  async decodeTiled(latents: Tensor, tiling: TileOptions = {}): Promise<Tensor<'float32'>> {
+    this.check(latents);
+    return decodeTiled(latents, compressionRatio(this.config), (t) => this.decode(t), tiling);
+  }
+
+  private check(latents: Tensor) {
+    checkFloat4d('latents', latents);
+    const c = this.config.latentChannels;
+    if (latents.dims[1] !== c) {
+      throw new ArgumentError('latents', `has ${latents.dims[1]} channels (shape [${latents.dims.join(', ')}]); this DC-AE has latent_channels ${c}: expected [batch, ${c}, height, width]`);
+    }
+    if (latents.dims.some((d) => d === 0)) throw new ArgumentError('latents', `has an empty dimension (shape [${latents.dims.join(', ')}])`);
+  }
+
+  release() { return this.session.release(); }
+}
+
+/**
+ * The DC-AE encoder on a backend.
+ * @example
+ * const enc = await DcAeEncoder.create(backend, config, store);
+ * const z = await enc.encode(float32(pixels, [1, 3, 1024, 1024])); // [1, 32, 32, 32], raw (not scaled)
+ */
+export class DcAeEncoder {
+  private constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions) {}
+
+  static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeEncoder> {
+    const model = serializeModel(await buildEncoderGraph(config, weights, options)).model;
+    const session = await backend.createSession(model, { threads: options.threads, label: 'dc-ae encoder' });
+    return new DcAeEncoder(config, session, options);
+  }
+
+  /** Image [B, 3, H, W] in [-1, 1], H and W multiples of the compression ratio (32) -> latents [B, c, H/32, W/32]. */
+  async encode(image: Tensor): Promise<Tensor<'float32'>> {
+    checkFloat4d('image', image);
+    const [, c, h, w] = image.dims;
+    if (c !== this.config.inChannels) throw new ArgumentError('image', `has ${c} channels (shape [${image.dims.join(', ')}]); expected ${this.config.inChannels}`);
+    const r = compressionRatio(this.config);
+    if (h % r !== 0 || w % r !== 0 || h === 0 || w === 0) {
+      throw new ArgumentError('image', `is ${h}x${w} (height x width); both must be positive multiples of the compression ratio ${r} (e.g. ${Math.max(r, Math.round(h / r) * r)}x${Math.max(r, Math.round(w / r) * r)})`);
+    }
+    const out = await this.session.run({ [DC_AE_IO.image]: image });
+    return out[DC_AE_IO.latent] as Tensor<'float32'>;
+  }
+
+  release() { return this.session.release(); }
+}

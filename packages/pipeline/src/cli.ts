@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The `sana` command line: generate an image, convert a checkpoint to ONNX graphs.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SanaError, DEVICES, type Device } from '@sana/core';
+import { runGenerate } from './cli-generate.js';
+
+function int(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${v}"`);
+    return n;
+  };
+}
+function num(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+    return n;
+  };
+}
+
+const program = new Command('sana')
+  .description('Sana text-to-image on ONNX Runtime (CPU, CUDA, WebGPU)')
+  .showHelpAfterError();
+
+program.command('generate')
+  .description('generate an image from a prompt')
+  .argument('<prompt>', 'what to draw')
+  .requiredOption('-m, --model <dir|url>', 'a diffusers Sana / Sana-Sprint checkpoint folder, or a base URL with that layout', process.env.SANA_MODEL)
+  .option('-o, --out <file.png>', 'output PNG', 'sana.png')
+  .option('--negative <prompt>', 'negative prompt (Sana only)', '')
+  .option('--steps <n>', 'sampling steps (default 20, Sprint 2)', int('--steps'))
+  .option('--guidance <scale>', 'guidance scale', num('--guidance'), 4.5)
+  .option('--seed <n>', 'noise seed (torch-compatible)', int('--seed'), 0)
+  .option('--width <px>', 'image width (default: the model\'s native size)', int('--width'))
+  .option('--height <px>', 'image height', int('--height'))
+  .option('--no-binning', 'use width/height as they are (multiples of 32) instead of the nearest official aspect-ratio bin')
+  .option('--no-chi', 'encode the prompt without the complex human instruction')
+  .option('--max-sequence-length <n>', 'text tokens given to the transformer', int('--max-sequence-length'), 300)
+  .addOption(new Option('--device <device>', 'execution device').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
+  .addOption(new Option('--dtype <dtype>', 'weights and activations').choices(['fp32', 'fp16']).default('fp32'))
+  .option('--threads <n>', 'CPU threads per session (default: all cores)', int('--threads'))
+  .option('--cache-dir <dir>', 'download cache for URL models')
+  .option('-q, --quiet', 'no progress bar')
+  .action(async (prompt: string, opts) => {
+    await runGenerate(prompt, { ...opts, device: opts.device as Device });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Errors we raise on purpose carry a message that names the cause; no stack trace for them.
+  if (e instanceof SanaError || (e as Error)?.name === 'AbortError') {
+    process.stderr.write(`sana: ${(e as Error).message}\n`);
+  } else {
+    process.stderr.write(`sana: unexpected error: ${(e as Error)?.stack ?? e}\n`);
+  }
+  process.exitCode = 1;
+}

@@ -1,0 +1,14 @@
+import { createBackend, int64 } from '@sana/core';
+import { GEMMA_2_2B } from './gemma2-config.js';
+import { randomGemma2Weights } from './gemma2-weights.js';
+import { buildGemma2Graph } from './gemma2-graph.js';
+import { sessionForGraph } from './node.js';
+import { readFileSync } from 'node:fs';
+const rss = () => { const s = readFileSync('/proc/self/status', 'utf8'); return `${/VmRSS:\s+(\d+)/.exec(s)![1]} kB now, peak ${/VmHWM:\s+(\d+)/.exec(s)![1]} kB`; };
+const c = { ...GEMMA_2_2B, numHiddenLayers: 2, layerTypes: ['sliding_attention', 'full_attention'] as const };
+const t0 = performance.now();
+const s = await sessionForGraph(await createBackend('cpu'), () => { const g = buildGemma2Graph(c, randomGemma2Weights(c, 0)); console.log('built', rss(), (performance.now()-t0)/1000); return g; }, { threads: 2 });
+console.log('loaded', rss(), (performance.now()-t0)/1000);
+const L = 662; const ids = int64(Array.from({ length: 2 * L }, (_, i) => (i * 7919) % 256000), [2, L]); const m = int64(new Array(2 * L).fill(1), [2, L]);
+const t1 = performance.now(); await s.run({ input_ids: ids, attention_mask: m }); console.log('run', (performance.now() - t1) / 1000, rss());
+const t2 = performance.now(); await s.run({ input_ids: ids, attention_mask: m }); console.log('run', (performance.now() - t2) / 1000, rss());
