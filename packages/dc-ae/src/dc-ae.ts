@@ -30,6 +30,12 @@ export class DcAeDecoder {
     return new DcAeDecoder(config, session, options);
   }
 
+  /** Wraps a session already open on a decoder graph (a converted model, or one built elsewhere). */
+  static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeDecoder {
+    if (!session.inputNames.includes(DC_AE_IO.latent)) throw new ArgumentError('session', `has no input "${DC_AE_IO.latent}"; it is not a DC-AE decoder graph`);
+    return new DcAeDecoder(config, session, options);
+  }
+
   /** Latents [B, latent_channels, h, w] (raw, or diffusion-space with `diffusionSpace`) -> image [B, 3, 32h, 32w]. */
   async decode(latents: Tensor): Promise<Tensor<'float32'>> {
     this.check(latents);

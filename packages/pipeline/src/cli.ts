@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SanaError, DEVICES, type Device } from '@sana/core';
 import { runGenerate } from './cli-generate.js';
+import { convertCheckpoint } from './convert.js';
 
 function int(name: string) {
   return (v: string) => {
@@ -44,6 +45,21 @@ program.command('generate')
   .option('-q, --quiet', 'no progress bar')
   .action(async (prompt: string, opts) => {
     await runGenerate(prompt, { ...opts, device: opts.device as Device });
+  });
+
+program.command('convert')
+  .description('build the ONNX graphs of a diffusers checkpoint once and write them with a manifest')
+  .argument('<diffusers-dir|url>', 'a diffusers Sana / Sana-Sprint checkpoint')
+  .argument('<out-dir>', 'a new or empty folder (an earlier conversion there is replaced)')
+  .addOption(new Option('--dtype <dtype>', 'weights and activations').choices(['fp32', 'fp16']).default('fp32'))
+  .option('--cache-dir <dir>', 'download cache for URL models')
+  .action(async (source: string, out: string, opts) => {
+    const t0 = performance.now();
+    const m = await convertCheckpoint(source, out, {
+      dtype: opts.dtype, cacheDir: opts.cacheDir,
+      onProgress: (p) => process.stderr.write(`${p.stage} ${p.component}\n`),
+    });
+    process.stderr.write(`wrote ${out}/manifest.json (${m.pipeline}, ${opts.dtype}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 
 try {

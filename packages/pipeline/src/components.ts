@@ -1,15 +1,20 @@
-// The typed record of a Sana pipeline's parts, and how they are loaded from a diffusers folder or URL.
+// The typed record of a Sana pipeline's parts, and how they are loaded: from a diffusers folder or URL
+// (graphs built here from config + safetensors), or from a folder converted by `sana convert` (ONNX files).
 import {
   ConfigError, FormatError, SafetensorsFile, ShardedWeights, parseShardIndex, serializeModel,
   type Backend, type FloatType, type Graph, type Session, type WeightStore,
 } from '@sana/core';
-import { DcAeDecoder, fromDiffusersConfig as dcAeConfig, type DcAeConfig } from '@sana/dc-ae';
-import { SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig } from '@sana/linear-dit';
+import { DcAeDecoder, buildDecoderGraph, fromDiffusersConfig as dcAeConfig, type DcAeConfig } from '@sana/dc-ae';
+import {
+  SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig, type SanaTransformerConfig,
+} from '@sana/linear-dit';
 import {
   GemmaTextEncoder, Tokenizer, buildGemma2Graph, fromDiffusersConfig as gemmaConfig, loadGemma2Weights, takeOnce,
+  type Gemma2Config,
 } from '@sana/text-encoder';
 import { fromDiffusersConfig as schedulerConfig, type SchedulerConfig } from '@sana/flow-dpm-solver';
 import { readJson, type ModelSource } from './model-source.js';
+import { MANIFEST_FILE, checkExternalData, parseManifest, type ConvertedComponent, type Manifest } from './manifest.js';
 
 /** What a pipeline runs on. Built once by `loadComponents`; the pipeline never probes them afterwards. */
 export interface SanaComponents {
@@ -37,9 +42,15 @@ export interface LoadOptions {
   readonly onProgress?: (p: LoadProgress) => void;
   /** How a built graph becomes a session (Node: through external data when over 2 GB). */
   readonly openSession?: (backend: Backend, graph: Graph, label: string) => Promise<Session>;
+  /**
+   * How a converted ONNX file becomes a session (Node: from its local path, so ORT finds the external data
+   * beside it). Default: from the bytes, with the manifest's external data files passed along.
+   */
+  readonly openModelFile?: (backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string) => Promise<Session>;
 }
 
 const PIPELINE_CLASSES = ['SanaPipeline', 'SanaSprintPipeline'] as const;
+type PipelineKind = (typeof PIPELINE_CLASSES)[number];
 
 /** The float type of `component` under `dtype`. */
 export function floatTypeOf(dtype: DTypeOption | undefined, component: ComponentName): FloatType {
@@ -60,62 +71,110 @@ export async function openWeights(src: ModelSource, folder: string, stem: string
   throw new FormatError(`has neither ${stem}.safetensors nor ${stem}.safetensors.index.json`, `${src.name}/${folder}`);
 }
 
-async function defaultOpenSession(backend: Backend, graph: Graph, label: string, threads?: number): Promise<Session> {
-  return backend.createSession(serializeModel(graph).model, { label, threads });
-}
-
-/**
- * Reads `model_index.json` and builds every component of a diffusers Sana or Sana-Sprint checkpoint.
- * @example const parts = await loadComponents(await folderSource('Sana_600M_1024px_diffusers'), backend, { dtype: 'fp16' });
- */
-export async function loadComponents(src: ModelSource, backend: Backend, options: LoadOptions = {}): Promise<SanaComponents> {
-  const progress = options.onProgress ?? (() => {});
+/** `model_index.json`: the pipeline class, and every component Sana needs listed. */
+export async function readModelIndex(src: ModelSource): Promise<PipelineKind> {
+  const file = `${src.name}/model_index.json`;
   const index = await readJson(src, 'model_index.json');
   const kind = index._class_name;
   if (typeof kind !== 'string' || !(PIPELINE_CLASSES as readonly string[]).includes(kind)) {
-    throw new ConfigError('_class_name', `is ${JSON.stringify(kind)}; expected one of ${PIPELINE_CLASSES.join(', ')}`, `${src.name}/model_index.json`);
+    throw new ConfigError('_class_name', `is ${JSON.stringify(kind)}; expected one of ${PIPELINE_CLASSES.join(', ')}`, file);
   }
   for (const c of ['tokenizer', 'text_encoder', 'transformer', 'vae', 'scheduler']) {
-    if (!Array.isArray(index[c])) throw new ConfigError(c, 'is missing: every Sana checkpoint has tokenizer, text_encoder, transformer, vae and scheduler', `${src.name}/model_index.json`);
+    if (!Array.isArray(index[c])) throw new ConfigError(c, 'is missing: every Sana checkpoint has tokenizer, text_encoder, transformer, vae and scheduler', file);
   }
-  const open = options.openSession ?? ((b, g, l) => defaultOpenSession(b, g, l, options.threads));
+  return kind as PipelineKind;
+}
+
+export const readSchedulerConfig = async (src: ModelSource, rel = 'scheduler/scheduler_config.json') =>
+  schedulerConfig(await readJson(src, rel), `${src.name}/${rel}`);
+export const readGemmaConfig = async (src: ModelSource, rel = 'text_encoder/config.json'): Promise<Gemma2Config> =>
+  gemmaConfig(await readJson(src, rel), `${src.name}/${rel}`);
+export const readTransformerConfig = async (src: ModelSource, rel = 'transformer/config.json'): Promise<SanaTransformerConfig> =>
+  transformerConfig(await readJson(src, rel), `${src.name}/${rel}`);
+export const readVaeConfig = async (src: ModelSource, rel = 'vae/config.json'): Promise<DcAeConfig> =>
+  dcAeConfig(await readJson(src, rel), `${src.name}/${rel}`);
+
+export async function readTokenizer(src: ModelSource, rel = 'tokenizer/tokenizer.json', configRel: string | undefined = 'tokenizer/tokenizer_config.json'): Promise<Tokenizer> {
+  const cfg = configRel && (await src.exists(configRel)) ? await readJson(src, configRel) : {};
+  return Tokenizer.fromJson(await readJson(src, rel), cfg, `${src.name}/${rel}`);
+}
+
+/** The three graphs of a diffusers checkpoint, one at a time (each holds its weights: build, use, drop). */
+export const graphBuilders = {
+  async text_encoder(src: ModelSource, ft: FloatType): Promise<Graph> {
+    const config = await readGemmaConfig(src);
+    const weights = takeOnce(await loadGemma2Weights(await openWeights(src, 'text_encoder', 'model'), config));
+    return buildGemma2Graph(config, weights, { floatType: ft });
+  },
+  async transformer(src: ModelSource, ft: FloatType): Promise<Graph> {
+    return buildTransformerGraph(await readTransformerConfig(src), await openWeights(src, 'transformer', 'diffusion_pytorch_model'), { floatType: ft });
+  },
+  async vae_decoder(src: ModelSource, ft: FloatType): Promise<Graph> {
+    return buildDecoderGraph(await readVaeConfig(src), await openWeights(src, 'vae', 'diffusion_pytorch_model'), { floatType: ft });
+  },
+} satisfies Record<ConvertedComponent, (src: ModelSource, ft: FloatType) => Promise<Graph>>;
+
+const DTYPE_KEY: Record<ConvertedComponent, ComponentName> = { text_encoder: 'textEncoder', transformer: 'transformer', vae_decoder: 'vae' };
+export const componentFloatType = (dtype: DTypeOption | undefined, c: ConvertedComponent) => floatTypeOf(dtype, DTYPE_KEY[c]);
+
+async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string): Promise<Session> {
+  const dir = model.includes('/') ? model.slice(0, model.lastIndexOf('/') + 1) : '';
+  const ext = await Promise.all(externalData.map(async (p) => ({ path: p.slice(dir.length), data: await src.readBytes(p) })));
+  return backend.createSession(await src.readBytes(model), { label, externalData: ext.length ? ext : undefined });
+}
+
+/**
+ * Builds or opens every component of a Sana / Sana-Sprint model: a diffusers checkpoint (graphs built from
+ * config + weights) or a converted folder (`manifest.json`, ONNX files).
+ * @example const parts = await loadComponents(await folderSource('Sana_600M_1024px_diffusers'), backend, { dtype: 'fp16' });
+ */
+export async function loadComponents(src: ModelSource, backend: Backend, options: LoadOptions = {}): Promise<SanaComponents> {
+  if (await src.exists(MANIFEST_FILE)) return loadConverted(src, backend, options);
+  const progress = options.onProgress ?? (() => {});
+  const kind = await readModelIndex(src);
+  const open = options.openSession ?? ((b, g, l) => b.createSession(serializeModel(g).model, { label: l, threads: options.threads }));
 
   progress({ stage: 'config', component: 'scheduler' });
-  const scheduler = schedulerConfig(await readJson(src, 'scheduler/scheduler_config.json'), `${src.name}/scheduler/scheduler_config.json`);
-
+  const scheduler = await readSchedulerConfig(src);
+  checkKind(kind, scheduler, `${src.name}/scheduler/scheduler_config.json`);
   progress({ stage: 'config', component: 'tokenizer' });
-  const tokenizer = Tokenizer.fromJson(
-    await readJson(src, 'tokenizer/tokenizer.json'),
-    (await src.exists('tokenizer/tokenizer_config.json')) ? await readJson(src, 'tokenizer/tokenizer_config.json') : {},
-    `${src.name}/tokenizer/tokenizer.json`,
-  );
+  const tokenizer = await readTokenizer(src);
+  const session = async (c: ConvertedComponent, label: string) => {
+    progress({ stage: 'build', component: label });
+    const graph = await graphBuilders[c](src, componentFloatType(options.dtype, c));
+    progress({ stage: 'session', component: label });
+    return open(backend, graph, label);
+  };
+  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), await readGemmaConfig(src), tokenizer);
+  const transformer = new SanaTransformer(await session('transformer', 'transformer'), await readTransformerConfig(src), componentFloatType(options.dtype, 'transformer'));
+  const vaeConfig = await readVaeConfig(src);
+  const vae = DcAeDecoder.fromSession(vaeConfig, await session('vae_decoder', 'vae'));
+  return { kind, textEncoder, transformer, vae, vaeConfig, scheduler };
+}
 
-  progress({ stage: 'weights', component: 'text_encoder' });
-  const teConfig = gemmaConfig(await readJson(src, 'text_encoder/config.json'), `${src.name}/text_encoder/config.json`);
-  const teStore = await openWeights(src, 'text_encoder', 'model');
-  const teWeights = takeOnce(await loadGemma2Weights(teStore, teConfig));
-  progress({ stage: 'build', component: 'text_encoder' });
-  const teGraph = buildGemma2Graph(teConfig, teWeights, { floatType: floatTypeOf(options.dtype, 'textEncoder') });
-  progress({ stage: 'session', component: 'text_encoder' });
-  const textEncoder = new GemmaTextEncoder(await open(backend, teGraph, 'text_encoder'), teConfig, tokenizer);
+function checkKind(kind: PipelineKind, scheduler: SchedulerConfig, file: string) {
+  if (kind === 'SanaSprintPipeline' && scheduler.kind !== 'scm') throw new ConfigError('_class_name', `is ${scheduler.kind}; a SanaSprintPipeline samples with SCMScheduler`, file);
+}
 
-  progress({ stage: 'weights', component: 'transformer' });
-  const dtConfig = transformerConfig(await readJson(src, 'transformer/config.json'), `${src.name}/transformer/config.json`);
-  const dtStore = await openWeights(src, 'transformer', 'diffusion_pytorch_model');
-  progress({ stage: 'build', component: 'transformer' });
-  const dtFloat = floatTypeOf(options.dtype, 'transformer');
-  const dtGraph = await buildTransformerGraph(dtConfig, dtStore, { floatType: dtFloat });
-  progress({ stage: 'session', component: 'transformer' });
-  const transformer = new SanaTransformer(await open(backend, dtGraph, 'transformer'), dtConfig, dtFloat);
-
-  progress({ stage: 'weights', component: 'vae' });
-  const vaeConfig = dcAeConfig(await readJson(src, 'vae/config.json'), `${src.name}/vae/config.json`);
-  const vaeStore = await openWeights(src, 'vae', 'diffusion_pytorch_model');
-  progress({ stage: 'build', component: 'vae' });
-  const vae = await DcAeDecoder.create(backend, vaeConfig, vaeStore, { floatType: floatTypeOf(options.dtype, 'vae'), threads: options.threads });
-
-  if (kind === 'SanaSprintPipeline' && scheduler.kind !== 'scm') {
-    throw new ConfigError('scheduler', `is ${scheduler.kind}; a SanaSprintPipeline samples with SCMScheduler`, `${src.name}/scheduler/scheduler_config.json`);
-  }
-  return { kind: kind as SanaComponents['kind'], textEncoder, transformer, vae, vaeConfig, scheduler };
+/** A folder written by `sana convert`: configs and tokenizer as in diffusers, graphs as ONNX files. */
+async function loadConverted(src: ModelSource, backend: Backend, options: LoadOptions): Promise<SanaComponents> {
+  const progress = options.onProgress ?? (() => {});
+  const m: Manifest = parseManifest(await readJson(src, MANIFEST_FILE), `${src.name}/${MANIFEST_FILE}`);
+  const scheduler = await readSchedulerConfig(src, m.scheduler);
+  checkKind(m.pipeline, scheduler, `${src.name}/${m.scheduler}`);
+  const tokenizer = await readTokenizer(src, m.tokenizer.tokenizer, m.tokenizer.config);
+  const openFile = options.openModelFile ?? defaultOpenModelFile;
+  const session = async (c: ConvertedComponent, label: string) => {
+    const e = m.components[c];
+    progress({ stage: 'session', component: label });
+    // Every external data path the ONNX file names must be one the manifest lists (all inside the folder).
+    checkExternalData(await src.readBytes(e.model), e.model, e.externalData, `${src.name}/${e.model}`);
+    return openFile(backend, src, e.model, e.externalData, label);
+  };
+  const c = m.components;
+  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), await readGemmaConfig(src, c.text_encoder.config), tokenizer);
+  const transformer = new SanaTransformer(await session('transformer', 'transformer'), await readTransformerConfig(src, c.transformer.config), c.transformer.floatType);
+  const vaeConfig = await readVaeConfig(src, c.vae_decoder.config);
+  const vae = DcAeDecoder.fromSession(vaeConfig, await session('vae_decoder', 'vae'));
+  return { kind: m.pipeline, textEncoder, transformer, vae, vaeConfig, scheduler };
 }

@@ -14,8 +14,8 @@ export interface ModelSource {
   readBytes(rel: string): Promise<Uint8Array>;
   byteSource(rel: string): Promise<ByteSource>;
   exists(rel: string): Promise<boolean>;
-  /** A local path ORT can open directly (Node folders), when there is one. */
-  localPath?(rel: string): string;
+  /** A local file ORT can open directly, with its external data beside it (Node: folders and the URL cache). */
+  localFile?(rel: string): Promise<string>;
 }
 
 /** Parses JSON from `rel`, naming the file when it is not JSON or not an object. */

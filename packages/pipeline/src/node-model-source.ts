@@ -26,7 +26,7 @@ export async function folderSource(dir: string): Promise<ModelSource> {
     async readBytes(rel) { const p = await resolveInside(rel); return new Uint8Array(await readFile(p).catch((e) => { throw missing(rel, e); })); },
     async byteSource(rel) { return fileSource(await resolveInside(rel)); },
     async exists(rel) { const p = await resolveInside(rel); return stat(p).then((s) => s.isFile(), () => false); },
-    localPath: (rel) => join(realRoot, checkRelativePath(rel, root)),
+    localFile: (rel) => resolveInside(rel),
   };
 }
 
@@ -125,6 +125,7 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
     async readBytes(rel) { return new Uint8Array(await readFile(await download(rel))); },
     async byteSource(rel) { return fileSource(await download(rel)); },
     exists,
+    localFile: download,
   };
 }
 

@@ -1,9 +1,10 @@
 // Node: `fromPretrained` for folders and URLs, with sessions that go through external data above 2 GB.
-import { createBackend, sessionFromGraph, type Device } from '@sana/core';
+import { createBackend, sessionFromGraph, type Backend, type Device } from '@sana/core';
 import { loadComponents, type LoadOptions, type SanaComponents } from './components.js';
+import type { ModelSource } from './model-source.js';
 import { openModelSource, type DownloadProgress } from './node-model-source.js';
 
-export interface PretrainedOptions extends Omit<LoadOptions, 'openSession'> {
+export interface PretrainedOptions extends Omit<LoadOptions, 'openSession' | 'openModelFile'> {
   /** 'auto' (= cpu in Node), 'cpu', 'cuda' (needs the CUDA opt-in install, see README), 'webgpu'. */
   readonly device?: Device;
   /** Download cache for URL sources (default $SANA_CACHE or ~/.cache/sana-ts). */
@@ -11,12 +12,19 @@ export interface PretrainedOptions extends Omit<LoadOptions, 'openSession'> {
   readonly onDownload?: (p: DownloadProgress) => void;
 }
 
-/** Loads the components of a diffusers Sana / Sana-Sprint folder or URL on an onnxruntime-node backend. */
+/** Opens a converted ONNX file from its local path, so ORT reads the external data beside it (the whole set downloaded first). */
+async function openModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string, threads?: number) {
+  for (const p of externalData) await src.localFile!(p);
+  return backend.createSession(await src.localFile!(model), { label, threads });
+}
+
+/** Loads the components of a Sana / Sana-Sprint model (diffusers or converted; folder or URL) on onnxruntime-node. */
 export async function loadPretrained(source: string, options: PretrainedOptions = {}): Promise<SanaComponents> {
   const backend = await createBackend(options.device ?? 'auto');
   const src = await openModelSource(source, { cacheDir: options.cacheDir, onProgress: options.onDownload });
   return loadComponents(src, backend, {
     ...options,
     openSession: (b, g, label) => sessionFromGraph(b, g, { label, threads: options.threads }),
+    openModelFile: (b, s, m, ext, label) => openModelFile(b, s, m, ext, label, options.threads),
   });
 }
