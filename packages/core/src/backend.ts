@@ -30,6 +30,8 @@ export interface Session {
   readonly inputs: readonly InputInfo[];
   /** Runs the model. Feeds are checked against the model's inputs before ORT sees them. */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /** Ends ORT profiling (session option `extra: { enableProfiling: true, profileFilePrefix }`) and writes the JSON trace. */
+  endProfiling(): void;
   release(): Promise<void>;
 }
 

@@ -98,6 +98,8 @@ export class OrtSession implements Session {
     }
   }
 
+  endProfiling() { this.s.endProfiling(); }
+
   release() { return this.s.release(); }
 }
 
