@@ -9,14 +9,14 @@ const entry = (pkg: string) => {
   const node = `${root}packages/${pkg}/src/index.node.ts`;
   return existsSync(node) ? node : `${root}packages/${pkg}/src/index.ts`;
 };
-const pkgs = ['core', 'dc-ae', 'linear-dit', 'text-encoder', 'flow-dpm-solver', 'quant-int8', 'pipeline'];
+const pkgs = ['core', 'dc-ae', 'linear-dit', 'text-encoder', 'flow-dpm-solver', 'quant-int8', 'pipeline', 'scenes'];
 
 export default defineConfig({
   resolve: {
     alias: pkgs.map((p) => ({ find: new RegExp(`^@sana/${p}$`), replacement: entry(p) })),
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -4,6 +4,8 @@ import { textEncoderBench } from '../packages/text-encoder/src/bench.js';
 import { dcAeBench, dcAe4kBench } from '../packages/dc-ae/src/bench.js';
 import { ditBench, dit1600mBench } from '../packages/linear-dit/src/bench.js';
 import { samplersBench } from '../packages/flow-dpm-solver/src/bench.js';
+import { quantDitBench, int8FormsBench } from '../packages/quant-int8/src/bench.js';
+import { shapesSamplersBench } from './shapes-bench.js';
 
 export interface BenchContext {
   readonly quant: boolean;
@@ -23,4 +25,4 @@ export interface BenchTarget {
   run(ctx: BenchContext): Promise<Record<string, unknown>>;
 }
 
-export const benchTargets: BenchTarget[] = [dcAeBench, dcAe4kBench, ditBench, dit1600mBench, samplersBench, textEncoderBench];
+export const benchTargets: BenchTarget[] = [dcAeBench, dcAe4kBench, ditBench, dit1600mBench, samplersBench, textEncoderBench, int8FormsBench, quantDitBench, shapesSamplersBench];

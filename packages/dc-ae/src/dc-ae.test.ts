@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, WeightError, createBackend, float32, openSafetensors, type Backend, type WeightStore } from '@sana/core';
 import type { DcAeConfig } from './config.js';
 import { DcAeDecoder, DcAeEncoder } from './dc-ae.js';
@@ -12,11 +12,17 @@ let backend: Backend;
 let config: DcAeConfig;
 let weights: WeightStore;
 let ref: WeightStore;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
   backend = await createBackend('cpu');
-  ({ config, weights } = await openDcAeFolder(`${fixtures}sana/vae`));
+  ({ config, weights, close } = await openDcAeFolder(`${fixtures}sana/vae`));
   ref = await openSafetensors(`${fixtures}reference.safetensors`);
+});
+
+afterAll(async () => {
+  await close();
+  await (ref as { close?: () => Promise<void> }).close?.();
 });
 
 const get = async (k: string) => float32(await ref.getFloat32(k), ref.info(k).shape);
@@ -38,6 +44,13 @@ describe('DcAeDecoder / DcAeEncoder', () => {
     await expect(enc.encode(odd)).rejects.toThrow(ArgumentError);
     await expect(enc.encode(odd)).rejects.toThrow(/image: is 100x64 .* multiples of the compression ratio 32/);
     await expect(enc.encode(float32(new Float32Array(4 * 64 * 64), [1, 4, 64, 64]))).rejects.toThrow(/has 4 channels/);
+    await enc.release();
+  });
+
+  it('fromSession refuses a session of the other part', async () => {
+    const enc = await DcAeEncoder.create(backend, config, weights);
+    expect(() => DcAeDecoder.fromSession(config, enc.session)).toThrow(/session: is not a DC-AE decoder: it has inputs \[image\]/);
+    expect(DcAeEncoder.fromSession(config, enc.session)).toBeInstanceOf(DcAeEncoder);
     await enc.release();
   });
 

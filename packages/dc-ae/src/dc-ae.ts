@@ -14,6 +14,12 @@ function checkFloat4d(name: string, t: Tensor) {
   if (t.dims.length !== 4) throw new ArgumentError(name, `has shape [${t.dims.join(', ')}]; expected 4 dimensions [batch, channels, height, width]`);
 }
 
+function checkIo(s: Session, input: string, output: string, what: string) {
+  if (!s.inputNames.includes(input) || !s.outputNames.includes(output)) {
+    throw new ArgumentError('session', `is not a DC-AE ${what}: it has inputs [${s.inputNames.join(', ')}] and outputs [${s.outputNames.join(', ')}], expected ${input} -> ${output}`);
+  }
+}
+
 /**
  * The DC-AE decoder on a backend.
  * @example
@@ -30,9 +36,13 @@ export class DcAeDecoder {
     return new DcAeDecoder(config, session, options);
   }
 
-  /** Wraps a session already open on a decoder graph (a converted model, or one built elsewhere). */
+  /**
+   * Wraps a session the caller made (a converted model file, GPU options, external data). It must have the
+   * inputs and outputs of `buildDecoderGraph` (`latent` -> `image`).
+   * @example const dec = DcAeDecoder.fromSession(config, await backend.createSession('vae_decoder.onnx'));
+   */
   static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeDecoder {
-    if (!session.inputNames.includes(DC_AE_IO.latent)) throw new ArgumentError('session', `has no input "${DC_AE_IO.latent}"; it is not a DC-AE decoder graph`);
+    checkIo(session, DC_AE_IO.latent, DC_AE_IO.image, 'decoder');
     return new DcAeDecoder(config, session, options);
   }
 
@@ -73,6 +83,12 @@ export class DcAeEncoder {
   static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeEncoder> {
     const model = serializeModel(await buildEncoderGraph(config, weights, options)).model;
     const session = await backend.createSession(model, { threads: options.threads, label: 'dc-ae encoder' });
+    return new DcAeEncoder(config, session, options);
+  }
+
+  /** Wraps a session the caller made; it must have the inputs and outputs of `buildEncoderGraph` (`image` -> `latent`). */
+  static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeEncoder {
+    checkIo(session, DC_AE_IO.image, DC_AE_IO.latent, 'encoder');
     return new DcAeEncoder(config, session, options);
   }
 

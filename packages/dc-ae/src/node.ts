@@ -6,9 +6,9 @@ import { fromDiffusersConfig, type DcAeConfig } from './config.js';
 
 /**
  * Reads and validates `dir/config.json` and opens the weights (single file or sharded index), lazily.
- * @example const { config, weights } = await openDcAeFolder('Sana_600M_1024px_diffusers/vae');
+ * @example const { config, weights, close } = await openDcAeFolder('Sana_600M_1024px_diffusers/vae');
  */
-export async function openDcAeFolder(dir: string): Promise<{ config: DcAeConfig; weights: WeightStore }> {
+export async function openDcAeFolder(dir: string): Promise<{ config: DcAeConfig; weights: WeightStore; close(): Promise<void> }> {
   const file = join(dir, 'config.json');
   let json: unknown;
   try {
@@ -17,5 +17,8 @@ export async function openDcAeFolder(dir: string): Promise<{ config: DcAeConfig;
     throw new FormatError(`cannot be read as JSON (${(e as Error).message})`, file, { cause: e });
   }
   const config = fromDiffusersConfig(json, file);
-  return { config, weights: await openComponentWeights(dir, 'diffusion_pytorch_model') };
+  const weights = await openComponentWeights(dir, 'diffusion_pytorch_model');
+  // The store reads lazily through open file handles; close them once the graphs are built.
+  const close = () => (weights as { close?: () => Promise<void> }).close?.() ?? Promise.resolve();
+  return { config, weights, close };
 }

@@ -18,7 +18,7 @@ async function input(fx: Fixture, keys: string[]): Promise<Tensor<'float32'>> {
 }
 
 async function checkVae(fx: Fixture, report: ParityReport, folder: string, prefix: string, fp16: boolean) {
-  const { config, weights } = await openDcAeFolder(fx.path(folder));
+  const { config, weights, close } = await openDcAeFolder(fx.path(folder));
   const backend = await createBackend('cpu');
   // Inputs: `<prefix>.image` / `<prefix>.z` when the fixture has them, else the shared `vae.*` ones.
   const image = await input(fx, [`${prefix}.image`, 'vae.image']);
@@ -36,6 +36,7 @@ async function checkVae(fx: Fixture, report: ParityReport, folder: string, prefi
     report.compare(`${prefix}.decoded (fp16 graph)`, (await dec16.decode(z)).data, decoded, 'relmax', TOL_FP16);
     await dec16.release();
   }
+  await close();
 }
 
 export const dcAeParity: ParityGroup = {

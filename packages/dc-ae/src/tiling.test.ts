@@ -36,7 +36,7 @@ describe('tiled decoding', () => {
 
   it('fixture VAE: one tile covering the image is exact; 512 / 448 tiles differ from untiled by less than the signal', async () => {
     const dir = fileURLToPath(new URL('../../../fixtures/reference/sana/vae', import.meta.url));
-    const { config, weights } = await openDcAeFolder(dir);
+    const { config, weights, close } = await openDcAeFolder(dir);
     const dec = await DcAeDecoder.create(await createBackend('cpu'), config, weights);
     const z = float32(randn([1, 8, 32, 32], 5), [1, 8, 32, 32]);
     const full = (await dec.decode(z)).data;
@@ -54,6 +54,6 @@ describe('tiled decoding', () => {
     // a sanity bound, not a quality claim; the exact reassembly is checked with the local decoder above.
     expect(rmsDiff).toBeGreaterThan(0);
     expect(rmsDiff).toBeLessThan(0.75 * rmsRef);
-    await dec.release();
+    await Promise.all([dec.release(), close()]);
   });
 });

@@ -82,7 +82,7 @@ function blendH(a: Tile, b: Tile, extent: number) {
 export async function decodeTiled(latents: Tensor, ratio: number, decodeTile: (tile: Tensor<'float32'>) => Promise<Tensor>, options: TileOptions = {}): Promise<Tensor<'float32'>> {
   const t = latentTiling(ratio, options);
   const [b, , h, w] = latents.dims;
-  const z = latents.data as Float32Array;
+  const z = (await latents.read()) as Float32Array; // also for a tensor left on the GPU
   const rows = tileStarts(h, t.strideLatent);
   const cols = tileStarts(w, t.strideLatent);
   let out: Float32Array | undefined;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WeightError, tensor } from '@sana/core';
-import { DC_AE_F32C32_SANA_1_0 } from './config.js';
+import { DC_AE_F32C32_SANA_1_0, fromDiffusersConfig } from './config.js';
 import { MemoryWeights, loadPartWeights, parameterCount, randomDcAeWeights, weightSpec } from './weights.js';
-import { fromDiffusersConfig } from './config.js';
 
 // The vae-shuffle fixture layout at a tiny width: batch-norm decoder stages, pixel (un)shuffle sampling.
 const tiny = fromDiffusersConfig({
@@ -30,11 +29,10 @@ describe('loadPartWeights (strict)', () => {
   });
 
   it('names a mis-shaped tensor with both shapes', async () => {
-    const m = new Map(full.keys().map((k) => [k, full['tensors' as never] as never]));
-    m.clear();
+    const m = new Map<string, never>();
     for (const k of full.keys()) m.set(k, await full.get(k) as never);
     m.set('encoder.conv_in.weight', tensor('float32', new Float32Array(4 * 3 * 5 * 5), [4, 3, 5, 5]) as never);
-    const e = await errorOf(loadPartWeights(new MemoryWeights('bad.safetensors', m as never), tiny, 'encoder'));
+    const e = await errorOf(loadPartWeights(new MemoryWeights('bad.safetensors', m), tiny, 'encoder'));
     expect(e!.key).toBe('encoder.conv_in.weight');
     expect(e!.message).toContain('bad.safetensors');
     expect(e!.message).toMatch(/\[4, 3, 5, 5\] but the config needs \[4, 3, 3, 3\]/);

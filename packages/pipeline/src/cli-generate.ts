@@ -21,7 +21,7 @@ export interface GenerateCliOptions {
   readonly chi: boolean;
   readonly maxSequenceLength: number;
   readonly device: Device;
-  readonly dtype: 'fp32' | 'fp16';
+  readonly dtype: 'fp32' | 'fp16' | 'int8';
   readonly threads?: number;
   readonly cacheDir?: string;
   readonly quiet?: boolean;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `sana` command line: generate an image, convert a checkpoint to ONNX graphs.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SanaError, DEVICES, type Device } from '@sana/core';
 import { runGenerate } from './cli-generate.js';
@@ -20,6 +22,11 @@ function num(name: string) {
   };
 }
 
+// The model embedded in the repository (models/sana-shapes), the default when neither --model nor SANA_MODEL is
+// given. Resolved from this file (src/ or dist/, both two levels under the repository root) so it works from a clone.
+const EMBEDDED_MODEL = fileURLToPath(new URL('../../../models/sana-shapes', import.meta.url));
+const DEFAULT_MODEL = process.env.SANA_MODEL || (existsSync(`${EMBEDDED_MODEL}/model_index.json`) ? EMBEDDED_MODEL : undefined);
+
 const program = new Command('sana')
   .description('Sana text-to-image on ONNX Runtime (CPU, CUDA, WebGPU)')
   .showHelpAfterError();
@@ -27,7 +34,7 @@ const program = new Command('sana')
 program.command('generate')
   .description('generate an image from a prompt')
   .argument('<prompt>', 'what to draw')
-  .requiredOption('-m, --model <dir|url>', 'a diffusers Sana / Sana-Sprint checkpoint folder, or a base URL with that layout', process.env.SANA_MODEL)
+  .requiredOption('-m, --model <dir|url>', 'a diffusers Sana / Sana-Sprint checkpoint folder, or a base URL with that layout (default: $SANA_MODEL, else the embedded models/sana-shapes)', DEFAULT_MODEL)
   .option('-o, --out <file.png>', 'output PNG', 'sana.png')
   .option('--negative <prompt>', 'negative prompt (Sana only)', '')
   .option('--steps <n>', 'sampling steps (default 20, Sprint 2)', int('--steps'))
@@ -39,7 +46,7 @@ program.command('generate')
   .option('--no-chi', 'encode the prompt without the complex human instruction')
   .option('--max-sequence-length <n>', 'text tokens given to the transformer', int('--max-sequence-length'), 300)
   .addOption(new Option('--device <device>', 'execution device').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
-  .addOption(new Option('--dtype <dtype>', 'weights and activations').choices(['fp32', 'fp16']).default('fp32'))
+  .addOption(new Option('--dtype <dtype>', 'weights and activations (int8: W8A8 linear layers, @sana/quant-int8)').choices(['fp32', 'fp16', 'int8']).default('fp32'))
   .option('--threads <n>', 'CPU threads per session (default: all cores)', int('--threads'))
   .option('--cache-dir <dir>', 'download cache for URL models')
   .option('-q, --quiet', 'no progress bar')

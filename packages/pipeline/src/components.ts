@@ -13,6 +13,7 @@ import {
   type Gemma2Config,
 } from '@sana/text-encoder';
 import { fromDiffusersConfig as schedulerConfig, type SchedulerConfig } from '@sana/flow-dpm-solver';
+import { quantizeGraph } from '@sana/quant-int8';
 import { readJson, type ModelSource } from './model-source.js';
 import { MANIFEST_FILE, checkExternalData, parseManifest, type ConvertedComponent, type Manifest } from './manifest.js';
 
@@ -27,7 +28,8 @@ export interface SanaComponents {
 }
 
 export type ComponentName = 'textEncoder' | 'transformer' | 'vae';
-export type DTypeName = 'fp32' | 'fp16';
+/** 'int8': float32 graphs whose linear layers @sana/quant-int8 quantizes (W8A8 on CPU, 8-bit MatMulNBits on WebGPU). */
+export type DTypeName = 'fp32' | 'fp16' | 'int8';
 export type DTypeOption = DTypeName | Partial<Record<ComponentName, DTypeName>>;
 
 export interface LoadProgress {
@@ -52,11 +54,16 @@ export interface LoadOptions {
 const PIPELINE_CLASSES = ['SanaPipeline', 'SanaSprintPipeline'] as const;
 type PipelineKind = (typeof PIPELINE_CLASSES)[number];
 
-/** The float type of `component` under `dtype`. */
-export function floatTypeOf(dtype: DTypeOption | undefined, component: ComponentName): FloatType {
+/** The dtype name of `component` under `dtype` (default 'fp32'). */
+export function dtypeNameOf(dtype: DTypeOption | undefined, component: ComponentName): DTypeName {
   const name = typeof dtype === 'string' ? dtype : dtype?.[component] ?? 'fp32';
-  if (name !== 'fp32' && name !== 'fp16') throw new ConfigError(`dtype${typeof dtype === 'string' ? '' : `.${component}`}`, `is ${JSON.stringify(name)}; expected "fp32" or "fp16"`);
-  return name === 'fp16' ? 'float16' : 'float32';
+  if (name !== 'fp32' && name !== 'fp16' && name !== 'int8') throw new ConfigError(`dtype${typeof dtype === 'string' ? '' : `.${component}`}`, `is ${JSON.stringify(name)}; expected "fp32", "fp16" or "int8"`);
+  return name;
+}
+
+/** The float type of `component` under `dtype` ('int8' graphs are float32 graphs with INT8 linear layers). */
+export function floatTypeOf(dtype: DTypeOption | undefined, component: ComponentName): FloatType {
+  return dtypeNameOf(dtype, component) === 'fp16' ? 'float16' : 'float32';
 }
 
 /** The weights of a component folder: `<stem>.safetensors`, or sharded through `<stem>.safetensors.index.json`. */
@@ -142,6 +149,8 @@ export async function loadComponents(src: ModelSource, backend: Backend, options
   const session = async (c: ConvertedComponent, label: string) => {
     progress({ stage: 'build', component: label });
     const graph = await graphBuilders[c](src, componentFloatType(options.dtype, c));
+    // dtype 'int8': the paper's W8A8 policy per component, in the form the backend runs (MatMulNBits on WebGPU).
+    if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') quantizeGraph(graph, { mode: backend.device === 'webgpu' ? 'webgpu' : 'cpu', component: DTYPE_KEY[c] });
     progress({ stage: 'session', component: label });
     return open(backend, graph, label);
   };

@@ -117,10 +117,13 @@ export async function loadTextEncoder(checkpointDir: string, options: LoadTextEn
   checkVocabulary(tokenizer, config); // before reading gigabytes of weights
   const store = await openComponentWeights(dir, 'model');
   const backend = options.backend ?? await createBackend(options.device ?? 'cpu');
-  const session = await sessionForGraph(
-    backend,
-    async () => buildGemma2Graph(config, takeOnce(await loadGemma2Weights(store, config)), { floatType: options.floatType, name: 'text_encoder' }),
-    { label: 'text_encoder', ...options.session },
-  );
+  const build = async () => {
+    try {
+      return buildGemma2Graph(config, takeOnce(await loadGemma2Weights(store, config)), { floatType: options.floatType, name: 'text_encoder' });
+    } finally {
+      await (store as { close?: () => Promise<void> }).close?.(); // single-file stores hold a file handle
+    }
+  };
+  const session = await sessionForGraph(backend, build, { label: 'text_encoder', ...options.session });
   return new GemmaTextEncoder(session, config, tokenizer);
 }

@@ -1,5 +1,5 @@
 // Parity groups `tokenizer`, `text-encoder` and `prompt`: this package against the reference fixtures (any fixture folder).
-import { int64, type Fixture, type ParityGroup, type ParityReport, type Tensor } from '@sana/core';
+import { float16ToFloat32, int64, type Fixture, type ParityGroup, type ParityReport, type Tensor } from '@sana/core';
 import { loadTextEncoder, loadTokenizer } from './node.js';
 
 /** Fixture tensors are stored as float32; token ids and masks go back to int64 here. */
@@ -50,6 +50,16 @@ export const textEncoderParity: ParityGroup = {
     } finally {
       await te.release();
     }
+    // The fp16 graph (fp16 weights and products, fp32 norms / scores / residual) against the same reference.
+    await guarded(report, 'te.last_hidden_state (fp16 graph)', async () => {
+      const te16 = await loadTextEncoder(fx.path('sana'), { floatType: 'float16', session: { threads: 2 } });
+      try {
+        const out = await te16.encode(await ids(fx, 'te.input_ids'), await ids(fx, 'te.attention_mask'));
+        report.compare('te.last_hidden_state (fp16 graph)', float16ToFloat32(out.data as Uint16Array), await fx.tensors.getFloat32('te.last_hidden_state'), 'relmax', 1e-2);
+      } finally {
+        await te16.release();
+      }
+    });
   },
 };
 

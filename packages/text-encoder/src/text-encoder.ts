@@ -57,7 +57,14 @@ export class GemmaTextEncoder {
    * weights exceed the 2 GB protobuf limit must go through the Node loader, which writes external data).
    */
   static async build(backend: Backend, config: Gemma2Config, weights: Gemma2Weights, tokenizer: Tokenizer, options: BuildOptions = {}): Promise<GemmaTextEncoder> {
-    const bytes = serializeModel(buildGemma2Graph(config, weights, { floatType: options.floatType })).model;
+    const g = buildGemma2Graph(config, weights, { floatType: options.floatType });
+    let weightBytes = 0;
+    for (const t of g.initializers.values()) weightBytes += t.data.byteLength;
+    if (weightBytes > 1.9 * 2 ** 30) {
+      throw new ArgumentError('weights', `make a ${(weightBytes / 2 ** 30).toFixed(1)} GB graph, over the 2 GB an in-memory ONNX model can hold; `
+        + 'in Node use loadTextEncoder (external data on disk), or floatType float16 for a smaller model');
+    }
+    const bytes = serializeModel(g).model;
     const session = await backend.createSession(bytes, { label: 'text_encoder', ...options.session });
     return new GemmaTextEncoder(session, config, tokenizer);
   }
