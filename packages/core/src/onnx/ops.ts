@@ -56,8 +56,9 @@ export function conv(g: Graph, x: Value, w: Value, b: Value | undefined, o: Conv
   const attrs: Record<string, AttrValue> = {};
   if (o.group && o.group !== 1) attrs.group = o.group;
   if (o.pads) attrs.pads = o.pads;
-  if (o.strides) attrs.strides = o.strides;
-  if (o.dilations) attrs.dilations = o.dilations;
+  // Explicit strides and dilations: onnxruntime-web's WebGPU Conv refuses a node without them.
+  attrs.strides = o.strides ?? [1, 1];
+  attrs.dilations = o.dilations ?? [1, 1];
   return g.node('Conv', b ? [x, w, b] : [x, w], attrs, { name: o.name ?? 'Conv' });
 }
 
