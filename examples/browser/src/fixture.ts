@@ -54,8 +54,13 @@ export async function runFixture(o: FixtureOptions = {}, cb: LoadCallbacks & { o
   const t1 = performance.now();
   const maxAbsLatents: number[] = [];
   const p = ref.pipeline;
+  // The text conditioning the reference pipeline fed its transformer (`prompt.*`): the fixture's own
+  // text-encoder weights do not reproduce it (fixtures/extra/README.md), so the page checks everything
+  // after the text encoder against `pipe.*`, like `pnpm parity --only pipeline`.
+  const t = (k: string) => tensors.get(k);
+  const promptEmbeds = { embeds: await t('prompt.embeds'), mask: await t('prompt.mask'), negEmbeds: await t('prompt.neg_embeds'), negMask: await t('prompt.neg_mask') };
   const result = await pipe.generate({
-    prompt: ref.prompts,
+    promptEmbeds,
     negativePrompt: p.negative_prompt,
     width: p.width,
     height: p.height,

@@ -53,8 +53,11 @@ async function nodePixels(): Promise<{ pixels: Float32Array; vsReference: number
   const fx = await openFixture(REFERENCE_DIR);
   const p = fx.json.pipeline;
   const pipe = await SanaPipeline.fromPretrained(fx.path('sana'), { device: 'cpu' });
+  // The fixture's own text conditioning, as the page uses it (see examples/browser/src/fixture.ts).
+  const t = (k: string) => fx.tensors.get(k);
+  const promptEmbeds = { embeds: await t('prompt.embeds'), mask: await t('prompt.mask'), negEmbeds: await t('prompt.neg_embeds'), negMask: await t('prompt.neg_mask') };
   const r = await pipe.generate({
-    prompt: fx.json.prompts, negativePrompt: p.negative_prompt, width: p.width, height: p.height, steps: p.steps,
+    promptEmbeds, negativePrompt: p.negative_prompt, width: p.width, height: p.height, steps: p.steps,
     guidanceScale: p.guidance_scale, latents: float32(await fx.tensors.getFloat32('pipe.latents0'), fx.json.tensors['pipe.latents0']),
     complexHumanInstruction: fx.json.complex_human_instruction, maxSequenceLength: fx.json.max_sequence_length,
     useResolutionBinning: false, seed: fx.json.seed,

@@ -11,8 +11,22 @@ export interface StepInfo {
   readonly latents: Float32Array;
 }
 
+/** Text conditioning computed elsewhere (diffusers' `prompt_embeds` / `prompt_attention_mask` / negatives). */
+export interface PromptEmbeds {
+  /** [B, L, caption_channels] */
+  readonly embeds: Tensor;
+  /** [B, L], 1 = token, 0 = padding */
+  readonly mask: Tensor;
+  /** Required by SanaPipeline when guidanceScale > 1. */
+  readonly negEmbeds?: Tensor;
+  readonly negMask?: Tensor;
+}
+
 export interface GenerateOptions {
-  readonly prompt: string | readonly string[];
+  /** One prompt or a batch; may be omitted when `promptEmbeds` is given. */
+  readonly prompt?: string | readonly string[];
+  /** Skip the text encoder: use these states (one row per prompt). */
+  readonly promptEmbeds?: PromptEmbeds;
   /** Default "" (Sana pipeline only; Sprint uses no CFG). */
   readonly negativePrompt?: string | readonly string[];
   /** Pixels; default: the transformer's sample_size x 32 (1024 for the 1024px models). */
@@ -70,11 +84,22 @@ export interface Resolved {
 
 /** Checks the prompt, size and counts, and applies resolution binning. */
 export function resolveSize(o: GenerateOptions, sampleSize: number, scale: number): Resolved {
-  const prompts = typeof o.prompt === 'string' ? [o.prompt] : [...(o.prompt ?? [])];
+  if (o.promptEmbeds) {
+    const e = o.promptEmbeds;
+    if (e.embeds.dims.length !== 3 || e.mask.dims.length !== 2 || e.mask.dims[0] !== e.embeds.dims[0] || e.mask.dims[1] !== e.embeds.dims[1]) {
+      throw new ArgumentError('promptEmbeds', `embeds [${e.embeds.dims.join(', ')}] and mask [${e.mask.dims.join(', ')}] must be [B, L, C] and [B, L]`);
+    }
+  }
+  const prompts = o.promptEmbeds && o.prompt === undefined
+    ? Array.from({ length: o.promptEmbeds.embeds.dims[0] }, () => '')
+    : typeof o.prompt === 'string' ? [o.prompt] : [...(o.prompt ?? [])];
   if (prompts.length === 0) throw new ArgumentError('prompt', 'is empty; give a prompt or a list of prompts');
+  if (o.promptEmbeds && prompts.length !== o.promptEmbeds.embeds.dims[0]) {
+    throw new ArgumentError('promptEmbeds', `has ${o.promptEmbeds.embeds.dims[0]} rows for ${prompts.length} prompts`);
+  }
   prompts.forEach((p, i) => {
     if (typeof p !== 'string') throw new ArgumentError(prompts.length > 1 ? `prompt[${i}]` : 'prompt', `must be a string, got ${typeof p}`);
-    if (p.trim() === '') throw new ArgumentError(prompts.length > 1 ? `prompt[${i}]` : 'prompt', 'is an empty string; describe the image to generate');
+    if (p.trim() === '' && !o.promptEmbeds) throw new ArgumentError(prompts.length > 1 ? `prompt[${i}]` : 'prompt', 'is an empty string; describe the image to generate');
   });
   const n = o.numImagesPerPrompt ?? 1;
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError('numImagesPerPrompt', `must be an integer >= 1, got ${n}`);

@@ -39,7 +39,10 @@ export class SanaPipeline {
     throwIfAborted(o.signal);
 
     // 1. Text: [neg..., pos...] rows when guiding, each prompt repeated n times.
-    const enc = await textEncoder.encodePrompt({
+    if (o.promptEmbeds && doCfg && !(o.promptEmbeds.negEmbeds && o.promptEmbeds.negMask)) {
+      throw new ArgumentError('promptEmbeds', 'needs negEmbeds and negMask when guidanceScale > 1 (classifier-free guidance)');
+    }
+    const enc = o.promptEmbeds ?? await textEncoder.encodePrompt({
       prompts: size.prompts, negativePrompt: o.negativePrompt ?? '', chi: o.complexHumanInstruction,
       maxSequenceLength: o.maxSequenceLength, doCfg,
     });
@@ -47,7 +50,7 @@ export class SanaPipeline {
     let mask = await repeatRows(enc.mask, n);
     if (doCfg) {
       embeds = await concatBatch([await repeatRows(enc.negEmbeds!, n), embeds]);
-      mask = await concatBatch([await repeatRows(enc.negMask!, n), mask]);
+      mask = await concatBatch([await repeatRows(enc.negMask!, n) as typeof mask, mask]);
     }
     const t1 = now();
 

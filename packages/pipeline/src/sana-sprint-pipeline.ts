@@ -45,7 +45,7 @@ export class SanaSprintPipeline {
     const n = o.numImagesPerPrompt ?? 1;
     throwIfAborted(o.signal);
 
-    const enc = await textEncoder.encodePrompt({
+    const enc = o.promptEmbeds ?? await textEncoder.encodePrompt({
       prompts: size.prompts, chi: o.complexHumanInstruction, maxSequenceLength: o.maxSequenceLength, doCfg: false,
     });
     const embeds = await repeatRows(enc.embeds, n);
