@@ -35,6 +35,7 @@ export async function patchEmbed(ctx: BuildContext, x: Value): Promise<PatchToke
 /**
  * The 1D frequencies of diffusers `get_1d_sincos_pos_embed_from_grid(dim)`: 1 / 10000^(i / (dim/2)),
  * computed in float64 as the reference does, then rounded to fp32.
+ * @example sinCosFrequencies(8) // [1, 0.1, 0.01, 0.001]
  */
 export function sinCosFrequencies(dim: number): Float32Array {
   const n = dim / 2;

@@ -63,7 +63,10 @@ export function expectedWeights(c: SanaTransformerConfig): Map<string, readonly 
   return m;
 }
 
-/** The number of parameters of the model for `c` (the sum of every expected tensor's size). */
+/**
+ * The number of parameters of the model for `c` (the sum of every expected tensor's size).
+ * @example countParameters(SANA_600M_1024PX) // 591_747_872
+ */
 export function countParameters(c: SanaTransformerConfig): number {
   let n = 0;
   for (const s of expectedWeights(c).values()) n += numel(s);
@@ -76,6 +79,7 @@ const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 /**
  * The strict loader's check: every expected tensor present with its exact shape and a float dtype, and no
  * tensor the model does not use. Throws `WeightError` naming the key (and both shapes).
+ * @example checkWeights(config, await openComponentWeights(dir, 'diffusion_pytorch_model'));
  */
 export function checkWeights(c: SanaTransformerConfig, store: WeightStore): void {
   const expected = expectedWeights(c);

@@ -82,7 +82,9 @@ export async function sessionForGraph(backend: Backend, build: () => Graph | Pro
     const fh = await open(`${path}.data`, 'w');
     try {
       for (let i = 0; i < m.externalData.length; i++) {
-        await fh.write(m.externalData[i]);
+        const chunk = m.externalData[i];
+        // fs writes at most 2 GiB at once; Gemma-2-2B's fp32 embedding alone is 2.36 GB.
+        for (let at = 0; at < chunk.byteLength; at += 2 ** 30) await fh.write(chunk.subarray(at, Math.min(at + 2 ** 30, chunk.byteLength)));
         m.externalData[i] = new Uint8Array(0); // let the collector take each weight once it is on disk
       }
     } finally {
