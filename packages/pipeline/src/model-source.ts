@@ -43,5 +43,7 @@ export function checkRelativePath(rel: string, root: string): string {
   if (rel.startsWith('/') || /^[a-zA-Z]:/.test(rel) || /^[a-z][a-z0-9+.-]*:/i.test(rel)) throw bad('is absolute; expected a path inside the model folder');
   const parts = rel.split('/');
   if (parts.some((p) => p === '..')) throw bad('leaves the model folder');
-  return parts.filter((p) => p !== '' && p !== '.').join('/');
+  const clean = parts.filter((p) => p !== '' && p !== '.').join('/');
+  if (!clean) throw bad('names the model folder itself, not a file in it');
+  return clean;
 }

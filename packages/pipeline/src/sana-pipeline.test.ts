@@ -88,6 +88,13 @@ describe('remote loading', () => {
   const hits: string[] = [];
   beforeAll(async () => {
     server = createServer(async (req, res) => {
+      if (req.url!.startsWith('/broken/')) { res.writeHead(500).end('boom'); return; }
+      if (req.url!.startsWith('/short/')) {
+        // Claims more bytes than it sends, then closes: a truncated download.
+        res.writeHead(200, { 'content-length': '1000' });
+        res.end('{"_class_name": "SanaPipeline"');
+        return;
+      }
       const rel = decodeURIComponent(req.url!.replace(/^\/m\//, ''));
       if (rel.includes('..')) { res.writeHead(400).end(); return; }
       try {
@@ -110,6 +117,17 @@ describe('remote loading', () => {
     const before = hits.length;
     await SanaPipeline.fromPretrained(base, { cacheDir }); // second load: every file from the cache
     expect(hits.length).toBe(before);
+  });
+
+  it('names a 500 and a truncated download, and leaves no file in the cache', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'sana-cache-'));
+    const root = base.replace(/\/m$/, '');
+    await expect(SanaPipeline.fromPretrained(`${root}/broken`, { cacheDir })).rejects.toThrow(/\/broken\/(manifest|model_index)\.json: answered HTTP 500/);
+    await expect(SanaPipeline.fromPretrained(`${root}/short`, { cacheDir })).rejects.toThrow(/\/short\/(manifest|model_index)\.json: (download is truncated|download broke off)/);
+    const { readdir: rd } = await import('node:fs/promises');
+    const walk = async (d: string): Promise<string[]> => (await rd(d, { withFileTypes: true })).flatMap((e) => (e.isDirectory() ? [] : [join(d, e.name)]))
+      .concat(...(await Promise.all((await rd(d, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => walk(join(d, e.name))))));
+    expect(await walk(cacheDir)).toEqual([]);
   });
 
   it('says which URL answered 404', async () => {
