@@ -1,5 +1,6 @@
 // The onnxruntime-web backend: devices 'wasm' and 'webgpu'. Creation and runs are serialized.
-import * as ort from 'onnxruntime-web';
+// The WebGPU build: WebGPU and wasm EPs, and the contrib kernels (8-bit MatMulNBits) the default build lacks.
+import * as ort from 'onnxruntime-web/webgpu';
 import { ArgumentError } from './errors.js';
 import { DEVICES, type Backend, type Device, type SessionOptions } from './backend.js';
 import { createOrtSession, Queue } from './ort-session.js';
