@@ -58,12 +58,13 @@ program.command('convert')
   .description('build the ONNX graphs of a diffusers checkpoint once and write them with a manifest')
   .argument('<diffusers-dir|url>', 'a diffusers Sana / Sana-Sprint checkpoint')
   .argument('<out-dir>', 'a new or empty folder (an earlier conversion there is replaced)')
-  .addOption(new Option('--dtype <dtype>', 'weights and activations').choices(['fp32', 'fp16']).default('fp32'))
+  .addOption(new Option('--dtype <dtype>', 'weights and activations (int8: W8A8 linear layers)').choices(['fp32', 'fp16', 'int8']).default('fp32'))
+  .addOption(new Option('--int8-target <runtime>', 'with --dtype int8: the runtime the INT8 form is for').choices(['cpu', 'webgpu']).default('cpu'))
   .option('--cache-dir <dir>', 'download cache for URL models')
   .action(async (source: string, out: string, opts) => {
     const t0 = performance.now();
     const m = await convertCheckpoint(source, out, {
-      dtype: opts.dtype, cacheDir: opts.cacheDir,
+      dtype: opts.dtype, int8Target: opts.int8Target, cacheDir: opts.cacheDir,
       onProgress: (p) => process.stderr.write(`${p.stage} ${p.component}\n`),
     });
     process.stderr.write(`wrote ${out}/manifest.json (${m.pipeline}, ${opts.dtype}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -121,7 +121,7 @@ export const graphBuilders = {
   },
 } satisfies Record<ConvertedComponent, (src: ModelSource, ft: FloatType) => Promise<Graph>>;
 
-const DTYPE_KEY: Record<ConvertedComponent, ComponentName> = { text_encoder: 'textEncoder', transformer: 'transformer', vae_decoder: 'vae' };
+export const DTYPE_KEY: Record<ConvertedComponent, ComponentName> = { text_encoder: 'textEncoder', transformer: 'transformer', vae_decoder: 'vae' };
 export const componentFloatType = (dtype: DTypeOption | undefined, c: ConvertedComponent) => floatTypeOf(dtype, DTYPE_KEY[c]);
 
 async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string): Promise<Session> {

@@ -2,13 +2,16 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArgumentError, IN_MEMORY_LIMIT, serializeModel, writeOnnxModel, type Graph } from '@sana/core';
-import { componentFloatType, graphBuilders, readModelIndex, readSchedulerConfig, type DTypeOption } from './components.js';
+import { quantizeGraph } from '@sana/quant-int8';
+import { componentFloatType, dtypeNameOf, graphBuilders, readModelIndex, readSchedulerConfig, DTYPE_KEY, type DTypeOption } from './components.js';
 import { CONVERTED_COMPONENTS, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ConvertedComponent, type Manifest, type ManifestModel } from './manifest.js';
 import { openModelSource, type DownloadProgress } from './node-model-source.js';
 import type { ModelSource } from './model-source.js';
 
 export interface ConvertOptions {
   readonly dtype?: DTypeOption;
+  /** For dtype 'int8': the runtime the INT8 form is for ('cpu': W8A8 integer kernels; 'webgpu': 8-bit MatMulNBits). */
+  readonly int8Target?: 'cpu' | 'webgpu';
   readonly cacheDir?: string;
   readonly onProgress?: (p: { component: ConvertedComponent; stage: 'build' | 'write' }) => void;
   readonly onDownload?: (p: DownloadProgress) => void;
@@ -48,7 +51,12 @@ export async function convertCheckpoint(source: string, outDir: string, options:
       options.onProgress?.({ component: c, stage: 'build' });
       const ft = componentFloatType(options.dtype, c);
       const graph = await graphBuilders[c](src, ft);
-      const quantized = await options.transform?.(graph, c);
+      let quantized = await options.transform?.(graph, c);
+      if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') {
+        const mode = options.int8Target ?? 'cpu';
+        quantizeGraph(graph, { mode, component: DTYPE_KEY[c] });
+        quantized = `int8-${mode}`;
+      }
       options.onProgress?.({ component: c, stage: 'write' });
       let bytes = 0;
       for (const t of graph.initializers.values()) bytes += t.data.byteLength;
