@@ -1,0 +1,488 @@
+"""Trains sana-shapes: a small DC-AE, then a small Linear DiT with flow matching and a small Gemma-2 text encoder.
+
+    PYTHONPATH=<diffusers src> python3 training/train.py --data shapes-train.jsonl.gz --out OUT [--budget-s 480]
+        [--resume DIR]
+
+Stages, each under a wall-clock share of --budget-s (so a run fits a 10-minute slot):
+  1. vae: AutoencoderDC (f32, ResBlock + EfficientViT stages) on rendered 512x512 scenes, L1 + L2 (objects x10).
+  2. latents: every training scene rendered and encoded once; scaling_factor = 1 / std.
+  3. dit: SanaTransformer2DModel (linear attention, Mix-FFN, adaLN-single, NoPE) on flow matching
+     (x_t = (1 - s) x0 + s eps, target eps - x0), jointly with the Gemma-2 encoder, which is frozen for the last
+     part (see README.md); 10 % of captions dropped for classifier-free guidance; EMA of the DiT.
+Checkpoints (vae.pt, dit.pt, ema.pt) and the exported model (sana-shapes.tar, the diffusers folder layout in
+fp16) are written to --out every --ckpt-every-s seconds and at the end; --resume DIR continues from them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from shapes_data import Ops, load_scenes, render_batch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+T0 = time.time()
+LOG = None
+
+
+def log(*a):
+    msg = f"[{time.time() - T0:7.1f}s] " + " ".join(str(x) for x in a)
+    print(msg, flush=True)
+    if LOG:
+        LOG.write(msg + "\n")
+        LOG.flush()
+
+
+def cfg(name):
+    return json.load(open(os.path.join(HERE, "configs", f"{name}.json")))
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def lr_at(step, total, base, warmup, floor=0.1):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+# ---------------------------------------------------------------------------------------------- models
+
+
+def build_models(device):
+    from diffusers import AutoencoderDC, SanaTransformer2DModel
+    from transformers import Gemma2Config, Gemma2Model
+
+    vae = AutoencoderDC.from_config(cfg("vae")).to(device)
+    dit = SanaTransformer2DModel.from_config(cfg("transformer")).to(device)
+    te_cfg = Gemma2Config.from_dict(cfg("text_encoder"))
+    try:
+        te_cfg._attn_implementation = "eager"  # soft-capped attention logits: eager is the exact path
+    except Exception as e:  # noqa: BLE001
+        log(f"could not select eager attention: {e}")
+    te = Gemma2Model(te_cfg).to(device)
+    log(f"text encoder attention: {getattr(te.config, '_attn_implementation', '?')}")
+    init_dit(dit)
+    return vae, dit, te
+
+
+@torch.no_grad()
+def init_dit(dit):
+    """PixArt / Sana initialisation: xavier linears, zero cross-attention outputs and zero output projection."""
+    for name, m in dit.named_modules():
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                torch.nn.init.zeros_(m.bias)
+    for name, m in dit.named_modules():
+        if name.endswith("attn2.to_out.0") or name == "proj_out":
+            torch.nn.init.zeros_(m.weight)
+            torch.nn.init.zeros_(m.bias)
+    for name, p in dit.named_parameters():
+        if "timestep_embedder" in name and name.endswith("weight"):
+            torch.nn.init.normal_(p, std=0.02)
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+_SCENES = {}
+
+
+class Data:
+    def __init__(self, path, device, limit=None):
+        s = _SCENES.get(path) or _SCENES.setdefault(path, load_scenes(path))
+        n = len(s) if limit is None else min(limit, len(s))
+        self.header, self.n, self.device = s.header, n, device
+        self.bgs, self.objs = s.backgrounds[:n], s.objects[:n]
+        lmax = max(len(t) for t in s.tails[:n])
+        tails = np.zeros((n, lmax), dtype=np.int64)
+        mask = np.zeros((n, lmax), dtype=np.int64)
+        for i, t in enumerate(s.tails[:n]):
+            tails[i, : len(t)] = t
+            mask[i, : len(t)] = 1
+        self.tails = torch.from_numpy(tails).to(device)
+        self.tail_mask = torch.from_numpy(mask).to(device)
+        self.prefix = torch.tensor(self.header["prefix_ids"], device=device)
+        self.ops = Ops("torch", device)
+        self.size = self.header["size"]
+
+    def images(self, idx):
+        """Rendered scenes as [B, 3, 512, 512] in [-1, 1], and a mask of object pixels [B, 1, H, W]."""
+        idx = [int(i) for i in idx]
+        img = render_batch(self.header, [self.bgs[i] for i in idx], [self.objs[i] for i in idx], self.size, self.ops)
+        bg = torch.tensor([self.header["backgrounds"][self.bgs[i]] for i in idx], device=self.device, dtype=torch.float32)
+        obj = ((img - bg[:, :, None, None]).abs().sum(1, keepdim=True) > 6).float()
+        return img / 127.5 - 1.0, obj
+
+
+def encode_text(te, prefix, tails, tmask, drop_p=0.0):
+    """Gemma-2 states for CHI-prefixed captions (`tails`: caption ids after the shared prefix), laid out as the
+    pipeline hands them to the DiT: position 0 (<bos>), then the caption tokens (the pipeline keeps <bos> and the
+    last `max_sequence_length - 1` positions of its padded row, which start exactly where the caption starts; the
+    rest of them is padding and masked out)."""
+    b, k = tails.shape[0], prefix.numel()
+    ids = torch.cat([prefix.expand(b, -1), tails], 1)
+    am = torch.cat([torch.ones(b, k, dtype=torch.long, device=ids.device), tmask], 1)
+    h = te(input_ids=ids, attention_mask=am, use_cache=False).last_hidden_state
+    enc = torch.cat([h[:, :1], h[:, k:]], 1)
+    mask = torch.cat([torch.ones(b, 1, dtype=torch.long, device=ids.device), tmask], 1)
+    if drop_p > 0:  # the negative prompt "" is <bos> alone: the same state at position 0 and nothing else
+        drop = torch.rand(b, device=ids.device) < drop_p
+        mask = mask.masked_fill(drop[:, None], 0)
+        mask[:, 0] = 1
+    return enc, mask
+
+
+# ---------------------------------------------------------------------------------------------- stage 1: DC-AE
+
+
+def train_vae(vae, data, args, state, budget_s, out):
+    if state.get("done"):
+        log("vae: done in checkpoint, skipping")
+        return
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, 0.99), weight_decay=0.0)
+    step = state.get("step", 0)
+    total = state.get("total") or args.vae_steps
+    t_start, t_ckpt = time.time(), time.time()
+    g = torch.Generator().manual_seed(1234 + step)
+    t10 = time.time()
+    while True:
+        elapsed = time.time() - t_start
+        if step >= (total or 10**9) or elapsed > budget_s:
+            break
+        if step == 10:
+            t10 = time.time()
+        if total is None and step == 40:  # size the cosine schedule from the step time after warm-up (cudnn tuning)
+            per = (time.time() - t10) / 30
+            total = 40 + int((budget_s - elapsed) / per)
+            log(f"vae: {per * 1000:.1f} ms/step -> {total} steps")
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(step, total or 10**6, args.vae_lr, 100)
+        idx = torch.randint(0, data.n, (args.vae_batch,), generator=g)
+        x, obj = data.images(idx)
+        rec = vae.decoder(vae.encoder(x))
+        w = 1.0 + 9.0 * obj
+        loss = (w * (rec - x).abs()).mean() + (w * (rec - x) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            psnr = -10 * math.log10(((rec.detach() - x) ** 2).mean().item() / 4 + 1e-12)
+            log(f"vae step {step}/{total} loss {loss.item():.4f} psnr {psnr:.2f} dB")
+        if time.time() - t_ckpt > args.ckpt_every_s:
+            atomic_save({"vae": vae.state_dict(), "step": step, "total": total, "done": False}, f"{out}/vae.pt")
+            t_ckpt = time.time()
+    state.update(step=step, total=total, done=True)
+    atomic_save({"vae": vae.state_dict(), "step": step, "total": total, "done": True}, f"{out}/vae.pt")
+    log(f"vae: {step} steps, {time.time() - t_start:.0f} s")
+
+
+@torch.no_grad()
+def encode_all(vae, data, batch=128):
+    """Every scene rendered and encoded once: [N, C, 16, 16] float16 on the GPU, and the scaling factor."""
+    out = []
+    for s in range(0, data.n, batch):
+        x, _ = data.images(range(s, min(data.n, s + batch)))
+        out.append(vae.encoder(x).half())
+    lat = torch.cat(out)
+    std = lat[: min(20000, len(lat))].float().std().item()
+    log(f"latents {tuple(lat.shape)}: mean {lat.float().mean().item():.3f} std {std:.3f}")
+    return lat, 1.0 / std
+
+
+@torch.no_grad()
+def vae_psnr(vae, data, n=32):
+    x, _ = data.images(range(data.n - n, data.n))
+    rec = vae.decoder(vae.encoder(x)).clamp(-1, 1)
+    return -10 * math.log10(((rec - x) ** 2).mean().item() / 4 + 1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- stage 3: DiT + text encoder
+
+
+def flow_sigmas_train(b, device):
+    """Half uniform, half logit-normal(0, 1): every noise level, most weight on the middle."""
+    u = torch.rand(b, device=device)
+    ln = torch.sigmoid(torch.randn(b, device=device))
+    return torch.where(torch.rand(b, device=device) < 0.5, u, ln)
+
+
+def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn, cache=None):
+    dev = lat.device
+    opt = torch.optim.AdamW([p for p in dit.parameters()] + [p for p in te.parameters()], lr=args.dit_lr,
+                            betas=(0.9, 0.999), weight_decay=0.0)
+    step = state.get("step", 0)
+    total = state.get("total") or args.dit_steps
+    t_start, t_ckpt = time.time(), time.time()
+    frozen = cache is not None
+    s0 = step  # a resumed run starts its own warmup + cosine cycle
+    t20 = time.time()
+    run_loss, n_loss = 0.0, 0
+    while True:
+        elapsed = time.time() - t_start
+        if step >= (total or 10**9) or elapsed > budget_s:
+            break
+        if step == s0 + 20:
+            t20 = time.time()
+        if total is None and step == s0 + 70:  # the step time after warm-up sizes the cosine schedule
+            per = (time.time() - t20) / 50
+            total = step + int((budget_s - elapsed) / per)
+            log(f"dit: {per * 1000:.1f} ms/step -> {total} steps")
+        te_train = cache is None and step < args.te_frac * (total or 10**9)
+        if not te_train and not frozen:
+            te.requires_grad_(False)
+            frozen = True
+            log(f"dit step {step}: text encoder frozen from here on")
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(step - s0, (total or 10**6) - s0, args.dit_lr, 300 if s0 == 0 and cache is None else 100)
+        idx = torch.randint(0, data.n, (args.dit_batch,), device=dev)
+        x0 = lat[idx].float() * sf
+        if cache is not None:
+            enc, mask = cache[0][idx].float(), cache[1][idx].clone()
+            mask = mask.masked_fill((torch.rand(len(idx), device=dev) < 0.1)[:, None], 0)
+            mask[:, 0] = 1
+        else:
+            with torch.set_grad_enabled(te_train):
+                enc, mask = encode_text(te, data.prefix, data.tails[idx], data.tail_mask[idx], drop_p=0.1)
+        s = flow_sigmas_train(x0.shape[0], dev)
+        noise = torch.randn_like(x0)
+        xt = (1 - s)[:, None, None, None] * x0 + s[:, None, None, None] * noise
+        v = dit(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
+        loss = F.mse_loss(v, noise - x0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in dit.parameters()] + [p for p in te.parameters()], 1.0)
+        opt.step()
+        step += 1
+        with torch.no_grad():
+            d = min(args.ema, (1 + step) / (10 + step))
+            torch._foreach_lerp_(list(ema.parameters()), list(dit.parameters()), 1 - d)
+        run_loss += loss.item() if step % 20 == 0 else 0.0
+        n_loss += 1 if step % 20 == 0 else 0
+        if step % 200 == 0:
+            log(f"dit step {step}/{total} loss {run_loss / max(1, n_loss):.4f} lr {opt.param_groups[0]['lr']:.2e}")
+            run_loss, n_loss = 0.0, 0
+        if time.time() - t_ckpt > args.ckpt_every_s:
+            save_dit(dit, te, ema, step, total, frozen, out)
+            export_fn()
+            t_ckpt = time.time()
+    state.update(step=step, total=total)
+    save_dit(dit, te, ema, step, total, frozen, out)
+    log(f"dit: {step} steps, {time.time() - t_start:.0f} s")
+
+
+@torch.no_grad()
+def cache_text(te, data, batch=1024):
+    """Frozen text encoder: the states of every caption, once ([N, 1 + L, D] float16) with their masks."""
+    encs, masks = [], []
+    for s in range(0, data.n, batch):
+        idx = torch.arange(s, min(data.n, s + batch), device=data.tails.device)
+        enc, mask = encode_text(te, data.prefix, data.tails[idx], data.tail_mask[idx])
+        encs.append(enc.half())
+        masks.append(mask)
+    log(f"text states cached for {data.n} captions")
+    return torch.cat(encs), torch.cat(masks)
+
+
+def load_exported(d, device):
+    """The three models of an exported folder (fp16 safetensors), in float32 for training."""
+    from diffusers import AutoencoderDC, SanaTransformer2DModel
+    from transformers import Gemma2Model
+
+    vae = AutoencoderDC.from_pretrained(f"{d}/vae").float().to(device)
+    dit = SanaTransformer2DModel.from_pretrained(f"{d}/transformer").float().to(device)
+    te = Gemma2Model.from_pretrained(f"{d}/text_encoder", attn_implementation="eager").float().to(device)
+    return vae, dit, te
+
+
+def save_dit(dit, te, ema, step, total, frozen, out):
+    atomic_save({"dit": dit.state_dict(), "te": te.state_dict(), "step": step, "total": total, "te_frozen": frozen}, f"{out}/dit.pt")
+    atomic_save({"ema": ema.state_dict(), "step": step}, f"{out}/ema.pt")
+
+
+# ---------------------------------------------------------------------------------------------- export and samples
+
+
+def export_model(vae, ema, te, sf, out, check=True):
+    """The diffusers folder layout in fp16 (what @sana/pipeline loads), packed as out/sana-shapes.tar."""
+    import copy
+
+    from safetensors import safe_open
+
+    tmp = tempfile.mkdtemp()
+    d = os.path.join(tmp, "sana-shapes")
+    v = copy.deepcopy(vae).half()
+    v.register_to_config(scaling_factor=float(sf))
+    v.save_pretrained(f"{d}/vae")
+    copy.deepcopy(ema).half().save_pretrained(f"{d}/transformer")
+    copy.deepcopy(te).half().save_pretrained(f"{d}/text_encoder")
+    os.makedirs(f"{d}/scheduler")
+    shutil.copy(os.path.join(HERE, "configs", "scheduler.json"), f"{d}/scheduler/scheduler_config.json")
+    shutil.copy(os.path.join(HERE, "configs", "model_index.json"), f"{d}/model_index.json")
+    shutil.copytree(os.path.join(REPO, "models", "sana-shapes", "tokenizer"), f"{d}/tokenizer")
+    if check:  # every key and shape the TypeScript loaders expect for these configs, and no other
+        want = json.load(open(os.path.join(HERE, "fixtures", "expected-shapes.json")))
+        files = {"vae": "vae/diffusion_pytorch_model.safetensors", "transformer": "transformer/diffusion_pytorch_model.safetensors",
+                 "text_encoder": "text_encoder/model.safetensors"}
+        for comp, f in files.items():
+            with safe_open(f"{d}/{f}", "pt") as st:
+                got = {k: list(st.get_slice(k).get_shape()) for k in st.keys()}
+            missing = [k for k in want[comp] if k not in got]
+            extra = [k for k in got if k not in want[comp]]
+            bad = [k for k in want[comp] if k in got and got[k] != want[comp][k]]
+            if missing or extra or bad:  # logged, not fatal: key names can still be fixed on the exported files
+                log(f"EXPORT MISMATCH {comp}: missing {missing[:8]} extra {extra[:8]} shape {[(k, got[k], want[comp][k]) for k in bad[:8]]}")
+            else:
+                log(f"export check {comp}: {len(got)} tensors as expected")
+    with tarfile.open(f"{out}/sana-shapes.tar.tmp", "w") as tar:
+        tar.add(d, arcname="sana-shapes")
+    os.replace(f"{out}/sana-shapes.tar.tmp", f"{out}/sana-shapes.tar")
+    shutil.rmtree(tmp)
+    log(f"exported {out}/sana-shapes.tar ({os.path.getsize(f'{out}/sana-shapes.tar') / 2**20:.1f} MiB)")
+
+
+@torch.no_grad()
+def sample_grid(vae, dit, te, data, sf, path, steps=20, guidance=4.5, shift=3.0):
+    """Flow-Euler samples of the header's sample prompts (a quick look; the real check is `pnpm eval`)."""
+    from PIL import Image
+
+    samples = data.header.get("samples", [])[:8]
+    if not samples:
+        return
+    dev = data.prefix.device
+    lmax = max(len(s["ids"]) for s in samples)
+    tails = torch.zeros(len(samples), lmax, dtype=torch.long, device=dev)
+    tmask = torch.zeros_like(tails)
+    for i, s in enumerate(samples):
+        tails[i, : len(s["ids"])] = torch.tensor(s["ids"])
+        tmask[i, : len(s["ids"])] = 1
+    enc, mask = encode_text(te, data.prefix, tails, tmask)
+    umask = torch.zeros_like(mask)
+    umask[:, 0] = 1
+    g = torch.Generator(device=dev).manual_seed(0)
+    x = torch.randn(len(samples), dit.config.in_channels, 16, 16, device=dev, generator=g)
+    sig = torch.linspace(1, 0, steps + 1, device=dev)
+    sig = shift * sig / (1 + (shift - 1) * sig)
+    for i in range(steps):
+        t = sig[i].expand(len(samples)) * 1000
+        v = dit(torch.cat([x, x]), encoder_hidden_states=torch.cat([enc, enc]), timestep=torch.cat([t, t]),
+                encoder_attention_mask=torch.cat([umask, mask]), return_dict=False)[0]
+        vu, vc = v.chunk(2)
+        x = x + (sig[i + 1] - sig[i]) * (vu + guidance * (vc - vu))
+    img = ((vae.decoder(x / sf).clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    grid = np.concatenate([np.concatenate(list(img[r * 4:(r + 1) * 4]), 1) for r in range(max(1, len(img) // 4))], 0)
+    Image.fromarray(grid).resize((grid.shape[1] // 2, grid.shape[0] // 2)).save(path)
+    log(f"samples -> {path}: " + " | ".join(s["caption"] for s in samples))
+
+
+# ---------------------------------------------------------------------------------------------- driver
+
+
+def run(scenes_path, args, out, smoke=False):
+    import copy
+
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    run_start = time.time()
+    data = Data(scenes_path, dev, limit=256 if smoke else args.limit)
+    torch.manual_seed(args.seed)
+    vae, dit, te = build_models(dev)
+    ema = copy.deepcopy(dit).requires_grad_(False)
+    n_par = lambda m: sum(p.numel() for p in m.parameters()) / 1e6  # noqa: E731
+    log(f"{'smoke' if smoke else 'run'}: {data.n} scenes; params vae {n_par(vae):.2f}M dit {n_par(dit):.2f}M te {n_par(te):.2f}M")
+    vae_state, dit_state = {}, {}
+    if args.resume and not smoke:
+        r = args.resume
+        if os.path.exists(f"{r}/vae.pt"):
+            ck = torch.load(f"{r}/vae.pt", map_location=dev)
+            vae.load_state_dict(ck["vae"])
+            vae_state = {k: ck[k] for k in ("step", "total", "done")}
+            log(f"resumed vae at step {ck['step']} (done {ck['done']})")
+        if os.path.exists(f"{r}/dit.pt") and os.path.exists(f"{r}/ema.pt"):
+            ck = torch.load(f"{r}/dit.pt", map_location=dev)
+            dit.load_state_dict(ck["dit"])
+            te.load_state_dict(ck["te"])
+            ema.load_state_dict(torch.load(f"{r}/ema.pt", map_location=dev)["ema"])
+            dit_state = {"step": ck["step"], "total": ck["total"]}
+            log(f"resumed dit at step {ck['step']} of {ck['total']}")
+    sf_fixed = None
+    if args.init_from and not smoke:
+        vae, dit, te = load_exported(args.init_from, dev)
+        ema = copy.deepcopy(dit).requires_grad_(False)
+        sf_fixed = float(vae.config.scaling_factor)  # the DiT's latent scale: keep it
+        vae_state = {"done": True}
+        log(f"initialised from {args.init_from} (scaling_factor {sf_fixed:.4f}); text encoder frozen")
+    if smoke:
+        vae_state, dit_state = {"total": 3}, {"total": 3}
+    budget = args.budget_s
+    train_vae(vae, data, args, vae_state, args.vae_frac * budget, out)
+    vae.eval().requires_grad_(False)
+    log(f"vae psnr on held-out scenes: {vae_psnr(vae, data):.2f} dB")
+    lat, sf = encode_all(vae, data, batch=64 if smoke else 256)
+    sf = sf_fixed or sf
+    export_fn = lambda: export_model(vae, ema, te, sf, out)  # noqa: E731
+    cache = None
+    if args.init_from and not smoke:  # a frozen encoder's states are the same every epoch: compute them once
+        te.requires_grad_(False)
+        cache = cache_text(te, data)
+    left = budget - (time.time() - run_start) - args.reserve_s
+    train_dit(dit, te, ema, lat, sf, data, args, dit_state, max(1.0, left), out, export_fn, cache)
+    export_fn()
+    sample_grid(vae, ema, te, data, sf, f"{out}/samples.png")
+    log(f"{'smoke' if smoke else 'run'} done in {time.time() - run_start:.0f} s")
+
+
+def main():
+    global LOG
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="scene file from scripts/make-shapes-dataset.ts")
+    ap.add_argument("--out", required=True, help="checkpoints, exported model, log")
+    ap.add_argument("--resume", help="a folder with vae.pt / dit.pt / ema.pt of an earlier run")
+    ap.add_argument("--init-from", help="an exported model folder: train its DiT further (VAE kept, text encoder frozen and cached)")
+    ap.add_argument("--budget-s", type=float, default=480, help="wall-clock seconds for the whole run")
+    ap.add_argument("--reserve-s", type=float, default=20, help="kept back for the final export and samples")
+    ap.add_argument("--vae-frac", type=float, default=0.22)
+    ap.add_argument("--vae-batch", type=int, default=32)
+    ap.add_argument("--vae-lr", type=float, default=1e-3)
+    ap.add_argument("--vae-steps", type=int, default=None, help="default: as many as the budget allows")
+    ap.add_argument("--dit-batch", type=int, default=256)
+    ap.add_argument("--dit-lr", type=float, default=8e-4)
+    ap.add_argument("--dit-steps", type=int, default=None, help="default: as many as the budget allows")
+    ap.add_argument("--te-frac", type=float, default=0.6, help="the text encoder trains for this share of the DiT steps")
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--ckpt-every-s", type=float, default=120)
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N scenes")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    LOG = open(f"{args.out}/train.log", "a")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True
+    log(f"torch {torch.__version__}, cuda {torch.cuda.is_available()}, args {vars(args)}")
+    if args.smoke_first:
+        smoke_out = tempfile.mkdtemp()
+        run(args.data, args, smoke_out, smoke=True)
+        shutil.rmtree(smoke_out)
+    run(args.data, args, args.out)
+
+
+if __name__ == "__main__":
+    main()
