@@ -12,7 +12,10 @@ export async function writeOnnxModel(path: string, m: SerializedModel): Promise<
   if (!m.externalData.length) return;
   const fh = await open(join(path, '..', `${basename(path)}.data`), 'w');
   try {
-    for (const chunk of m.externalData) await fh.write(chunk);
+    // fs writes at most 2 GiB at once, and one tensor can be larger (Gemma-2-2B's fp32 embedding: 2.36 GB).
+    for (const chunk of m.externalData) {
+      for (let at = 0; at < chunk.byteLength; at += 2 ** 30) await fh.write(chunk.subarray(at, Math.min(at + 2 ** 30, chunk.byteLength)));
+    }
   } finally {
     await fh.close();
   }
