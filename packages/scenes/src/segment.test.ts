@@ -34,7 +34,9 @@ describe('detectObjects', () => {
     const img = one('circle', 'red', 0.1, 'gray');
     const rgba = Uint8ClampedArray.from(img.rgba);
     rgba.set([0, 0, 255, 255], 4 * 10); // one blue pixel
-    expect(detectObjects({ ...img, rgba }).length).toBe(1);
+    for (let x = 0; x < img.width; x++) rgba.set([240, 220, 20, 255], 4 * (img.height - 1) * img.width + 4 * x); // a yellow line along the border
+    for (let y = 0; y < img.height; y++) rgba.set([240, 220, 20, 255], 4 * (y * img.width + img.width - 1));
+    expect(detectObjects({ ...img, rgba }).map((d) => d.color)).toEqual(['red']);
     expect(detectBackground(img)).toBe('gray');
     expect(detectBackground(one('star', 'yellow', 0.1, 'black'))).toBe('black');
   });

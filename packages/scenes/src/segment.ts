@@ -21,6 +21,8 @@ export interface Detection {
 const MIN_CHROMA = 48;
 /** Components smaller than this fraction of the image are noise (the smallest object covers about 0.8 %). */
 const MIN_AREA = 0.0015;
+/** Components filling less of their bounding box are lines, not objects (the star, the sparsest shape, fills 0.38). */
+const MIN_FILL = 0.2;
 
 function hueOf(r: number, g: number, b: number): number {
   const max = Math.max(r, g, b);
@@ -92,7 +94,8 @@ function checkImage(img: RgbaImage): void {
 
 /**
  * Every object in an image: pixels with color are grouped into 4-connected components; each component larger
- * than 0.15 % of the image becomes a detection with its majority hue color and its shape.
+ * than 0.15 % of the image that fills at least a fifth of its bounding box (not a line, such as a colored fringe
+ * along an image border) becomes a detection with its majority hue color and its shape.
  * @example detectObjects(renderScene(sampleScene(3).scene)).map((d) => `${d.color} ${d.shape}`);
  */
 export function detectObjects(img: RgbaImage): Detection[] {
@@ -130,7 +133,11 @@ export function detectObjects(img: RgbaImage): Detection[] {
   }
   const minArea = MIN_AREA * n;
   const out: Detection[] = [];
-  for (const [start, end] of spans) if (end - start >= minArea) out.push(describe(start, end));
+  for (const [start, end] of spans) {
+    if (end - start < minArea) continue;
+    const d = describe(start, end);
+    if (d.fill >= MIN_FILL) out.push(d);
+  }
   return out;
 
   function describe(start: number, end: number): Detection {
