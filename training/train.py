@@ -214,6 +214,75 @@ def vae_psnr(vae, data, n=32):
     return -10 * math.log10(((rec - x) ** 2).mean().item() / 4 + 1e-12)
 
 
+def finetune_decoder(vae, data, args, budget_s, out):
+    """The decoder alone, the encoder frozen, so the DiT's latents do not move. Stars' thin points were drawn as
+    pentagons by the first run's decoder (the evaluator's failures on encode-decode round trips): the loss weights
+    object edges (a band around every object's outline) besides the object pixels."""
+    vae.requires_grad_(False)
+    vae.decoder.requires_grad_(True)
+    opt = torch.optim.AdamW(vae.decoder.parameters(), lr=args.dec_lr, betas=(0.9, 0.99), weight_decay=0.0)
+    t_start, step, total = time.time(), 0, None
+    g = torch.Generator().manual_seed(4321)
+    while time.time() - t_start < budget_s and (total is None or step < total):
+        if step == 10:
+            t10 = time.time()
+        if step == 40 and total is None:  # the step time after warm-up (cudnn tuning) sizes the schedule
+            per = (time.time() - t10) / 30
+            total = 40 + int((budget_s - (time.time() - t_start)) / per)
+            log(f"decoder: {per * 1000:.1f} ms/step -> {total} steps")
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(step, total or 10**6, args.dec_lr, 50)
+        idx = torch.randint(0, data.n, (args.vae_batch,), generator=g)
+        x, obj = data.images(idx)
+        with torch.no_grad():
+            z = vae.encoder(x)
+        rec = vae.decoder(z)
+        band = F.max_pool2d(obj, 9, 1, 4) - (-F.max_pool2d(-obj, 9, 1, 4))  # outline, 4 px each side
+        w = 1.0 + 9.0 * obj + 20.0 * band
+        loss = (w * (rec - x).abs()).mean() + (w * (rec - x) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.decoder.parameters(), 1.0)
+        opt.step()
+        step += 1
+        if step % 200 == 0:
+            psnr = -10 * math.log10(((rec.detach() - x) ** 2).mean().item() / 4 + 1e-12)
+            log(f"decoder step {step}/{total} loss {loss.item():.4f} psnr {psnr:.2f} dB")
+    vae.requires_grad_(False)
+    log(f"decoder: {step} steps, {time.time() - t_start:.0f} s")
+
+
+class Fp32LinearAttn:
+    """diffusers' SanaLinearAttnProcessor2_0 with its two matmuls and the division outside autocast: under bf16
+    autocast they would run in bf16, and the normalising division needs the full precision (as in Sana)."""
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None):
+        dt = hidden_states.dtype
+        q = attn.to_q(hidden_states)
+        k = attn.to_k(hidden_states)
+        v = attn.to_v(hidden_states)
+        q = F.relu(q.transpose(1, 2).unflatten(1, (attn.heads, -1))).float()  # [B, h, d, N]
+        k = F.relu(k.transpose(1, 2).unflatten(1, (attn.heads, -1)).transpose(2, 3)).float()  # [B, h, N, d]
+        v = v.transpose(1, 2).unflatten(1, (attn.heads, -1)).float()  # [B, h, d, N]
+        with torch.autocast("cuda", enabled=False):
+            v = F.pad(v, (0, 0, 0, 1), mode="constant", value=1.0)  # [B, h, d + 1, N]
+            o = torch.matmul(torch.matmul(v, k), q)  # [B, h, d + 1, N]
+            o = o[:, :, :-1] / (o[:, :, -1:] + 1e-15)
+        o = o.flatten(1, 2).transpose(1, 2).to(dt)  # [B, N, h * d]
+        return attn.to_out[1](attn.to_out[0](o))
+
+
+def use_fp32_linear_attention(dit):
+    from diffusers.models.attention_processor import Attention, SanaLinearAttnProcessor2_0
+
+    n = 0
+    for m in dit.modules():
+        if isinstance(m, Attention) and isinstance(m.processor, SanaLinearAttnProcessor2_0):
+            m.set_processor(Fp32LinearAttn())
+            n += 1
+    log(f"linear attention in fp32 under autocast: {n} layers")
+
+
 # ---------------------------------------------------------------------------------------------- stage 3: DiT + text encoder
 
 
@@ -235,13 +304,32 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     s0 = step  # a resumed run starts its own warmup + cosine cycle
     t20 = time.time()
     run_loss, n_loss = 0.0, 0
+    # --amp auto: 40 steps each way after warm-up, then the faster one (bf16 autocast needs >= 1.2x to be taken)
+    amp_mode = {"on": args.amp == "bf16", "t": {}}
+
+    def amp_on(step_):
+        if args.amp != "auto" or step_ - s0 < 20:
+            return amp_mode["on"]
+        k = step_ - s0 - 20
+        if k < 80:
+            return k >= 40
+        return amp_mode["on"]
+
     while True:
         elapsed = time.time() - t_start
+        if args.amp == "auto" and step - s0 in (20, 60, 100):
+            torch.cuda.synchronize()
+            amp_mode["t"][step - s0] = time.time()
+            if step - s0 == 100:
+                t = amp_mode["t"]
+                fp32, bf16 = (t[60] - t[20]) / 40, (t[100] - t[60]) / 40
+                amp_mode["on"] = fp32 / bf16 >= 1.2
+                log(f"dit step time fp32 {fp32 * 1000:.1f} ms, bf16 autocast {bf16 * 1000:.1f} ms -> {'bf16' if amp_mode['on'] else 'fp32'}")
         if step >= (total or 10**9) or elapsed > budget_s:
             break
-        if step == s0 + 20:
+        if step == s0 + 110:
             t20 = time.time()
-        if total is None and step == s0 + 70:  # the step time after warm-up sizes the cosine schedule
+        if total is None and step == s0 + 160:  # the step time after warm-up (and the amp choice) sizes the cosine schedule
             per = (time.time() - t20) / 50
             total = step + int((budget_s - elapsed) / per)
             log(f"dit: {per * 1000:.1f} ms/step -> {total} steps")
@@ -264,8 +352,9 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         s = flow_sigmas_train(x0.shape[0], dev)
         noise = torch.randn_like(x0)
         xt = (1 - s)[:, None, None, None] * x0 + s[:, None, None, None] * noise
-        v = dit(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
-        loss = F.mse_loss(v, noise - x0)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp_on(step)):
+            v = dit(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
+        loss = F.mse_loss(v.float(), noise - x0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in dit.parameters()] + [p for p in te.parameters()], 1.0)
@@ -427,20 +516,38 @@ def run(scenes_path, args, out, smoke=False):
         ema = copy.deepcopy(dit).requires_grad_(False)
         sf_fixed = float(vae.config.scaling_factor)  # the DiT's latent scale: keep it
         vae_state = {"done": True}
-        log(f"initialised from {args.init_from} (scaling_factor {sf_fixed:.4f}); text encoder frozen")
+        log(f"initialised from {args.init_from} (scaling_factor {sf_fixed:.4f})")
     if smoke:
         vae_state, dit_state = {"total": 3}, {"total": 3}
     budget = args.budget_s
     train_vae(vae, data, args, vae_state, args.vae_frac * budget, out)
+    if args.decoder_finetune_s > 0 and not smoke:
+        log(f"vae psnr on held-out scenes before the decoder fine-tune: {vae_psnr(vae, data):.2f} dB")
+        finetune_decoder(vae, data, args, args.decoder_finetune_s, out)
     vae.eval().requires_grad_(False)
     log(f"vae psnr on held-out scenes: {vae_psnr(vae, data):.2f} dB")
-    lat, sf = encode_all(vae, data, batch=64 if smoke else 256)
+    cdir = args.cache_dir if (args.cache_dir and not smoke and args.init_from) else None
+    if cdir and os.path.exists(f"{cdir}/latents.pt"):  # a warm machine keeps /tmp between calls
+        ck = torch.load(f"{cdir}/latents.pt", map_location=dev)
+        lat, sf = ck["lat"], ck["sf"]
+        log(f"latents from {cdir}")
+    else:
+        lat, sf = encode_all(vae, data, batch=64 if smoke else 256)
+        if cdir:
+            os.makedirs(cdir, exist_ok=True)
+            atomic_save({"lat": lat, "sf": sf}, f"{cdir}/latents.pt")
     sf = sf_fixed or sf
     export_fn = lambda: export_model(vae, ema, te, sf, out)  # noqa: E731
     cache = None
-    if args.init_from and not smoke:  # a frozen encoder's states are the same every epoch: compute them once
+    if args.init_from and not smoke and not args.train_te:  # a frozen encoder's states are the same every epoch: compute them once
         te.requires_grad_(False)
         cache = cache_text(te, data)
+    if args.train_te:
+        te.requires_grad_(True)
+        log(f"text encoder trained with the DiT for the first {args.te_frac:.0%} of the steps")
+    if args.amp != "off":
+        use_fp32_linear_attention(dit)
+        use_fp32_linear_attention(ema)
     left = budget - (time.time() - run_start) - args.reserve_s
     train_dit(dit, te, ema, lat, sf, data, args, dit_state, max(1.0, left), out, export_fn, cache)
     export_fn()
@@ -469,6 +576,11 @@ def main():
     ap.add_argument("--ckpt-every-s", type=float, default=120)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N scenes")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--decoder-finetune-s", type=float, default=0, help="with --init-from: seconds of decoder-only training first")
+    ap.add_argument("--dec-lr", type=float, default=3e-4)
+    ap.add_argument("--amp", choices=["auto", "bf16", "off"], default="off", help="bf16 autocast of the DiT (linear attention kept in fp32)")
+    ap.add_argument("--cache-dir", help="with --init-from: keep the encoded latents here and reuse them (a warm machine keeps /tmp)")
+    ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
