@@ -2,7 +2,8 @@
 import * as ort from 'onnxruntime-node';
 import { ArgumentError } from './errors.js';
 import { DEVICES, type Backend, type Device, type SessionOptions } from './backend.js';
-import { createOrtSession } from './ort-session.js';
+import { createOrtSession, type DeviceDownload } from './ort-session.js';
+import { DeviceIo } from './device-io.js';
 
 const NODE_DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
 
@@ -24,11 +25,27 @@ export function createNodeBackend(device: Device = 'auto'): Backend {
   if (!(NODE_DEVICES as readonly string[]).includes(d)) {
     throw new ArgumentError('device', `"${d}" is a browser device; in Node use one of ${NODE_DEVICES.join(', ')}`);
   }
+  if (d !== 'webgpu') {
+    return {
+      runtime: 'onnxruntime-node',
+      device: d as Exclude<Device, 'auto'>,
+      createSession(model: Uint8Array | string, options: SessionOptions = {}) {
+        return createOrtSession(ort as never, model, options, [d]);
+      },
+    };
+  }
+  // WebGPU: outputs can stay in device memory. The Node binding marks only WebGPU buffers 'gpu-buffer' (a CUDA
+  // output is copied to the host whatever preferredOutputLocation says), and gives them no download function,
+  // so reads go through a copy session of this backend.
+  const download: DeviceDownload = (t) => io.download(t);
+  const io = new DeviceIo((bytes, o) => createOrtSession(ort as never, bytes, o, [d], undefined, download));
   return {
     runtime: 'onnxruntime-node',
-    device: d as Exclude<Device, 'auto'>,
+    device: 'webgpu',
+    deviceResident: true,
     createSession(model: Uint8Array | string, options: SessionOptions = {}) {
-      return createOrtSession(ort as never, model, options, [d]);
+      return createOrtSession(ort as never, model, options, [d], undefined, download);
     },
+    toDevice: (t) => io.upload(t),
   };
 }

@@ -1,5 +1,5 @@
 // The Backend / Session contract: create a session from ONNX bytes or a path, run it with named feeds.
-import type { Tensor } from './tensor.js';
+import type { Tensor, TensorLocation } from './tensor.js';
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
@@ -8,8 +8,11 @@ export interface SessionOptions {
   /** Intra-op threads (CPU EP). Default: ORT's choice (all cores). */
   readonly threads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Where outputs stay: 'gpu-buffer' keeps them on the device (webgpu), for feeding the next run. */
-  readonly preferredOutputLocation?: 'cpu' | 'gpu-buffer';
+  /**
+   * Where outputs stay: 'gpu-buffer' keeps them on the device, for feeding the next run (only where the backend
+   * has `deviceResident`; elsewhere leave it unset). One location for every output, or one per output name.
+   */
+  readonly preferredOutputLocation?: TensorLocation | Readonly<Record<string, TensorLocation>>;
   /** External data files for models given as bytes: path as named in the model -> bytes or URL. */
   readonly externalData?: readonly { path: string; data: Uint8Array | string }[];
   /** Name used in error messages (e.g. 'transformer'). */
@@ -41,4 +44,15 @@ export interface Backend {
   readonly device: Exclude<Device, 'auto'>;
   /** `model`: ONNX bytes, or (Node) a file path / (web) a URL. */
   createSession(model: Uint8Array | string, options?: SessionOptions): Promise<Session>;
+  /**
+   * True when sessions can keep outputs in device memory (`preferredOutputLocation: 'gpu-buffer'`) and take such
+   * tensors back as feeds: onnxruntime-web and -node on 'webgpu'. Absent or false: every tensor is on the host.
+   */
+  readonly deviceResident?: boolean;
+  /**
+   * Copies a host tensor into device memory once, for feeding it to many runs (`location` 'gpu-buffer');
+   * dispose of the result when done. Present only where `deviceResident`.
+   * @example const embeds = backend.toDevice ? await backend.toDevice(hostEmbeds) : hostEmbeds;
+   */
+  toDevice?(t: Tensor): Promise<Tensor>;
 }

@@ -8,27 +8,47 @@ import type { InputInfo, Session, SessionOptions } from './backend.js';
 
 type Ort = { Tensor: typeof ortTypes.Tensor; InferenceSession: typeof ortTypes.InferenceSession };
 
-/** A tensor that lives in ORT device memory; `read()` downloads it. */
+/**
+ * Copies a device tensor to the host. onnxruntime-web's `getData()` does; onnxruntime-node 1.30 gives its WebGPU
+ * outputs no download function ("not implemented"), so the Node backend passes one that runs a copy session.
+ */
+export type DeviceDownload = (t: Tensor) => Promise<Tensor['data']>;
+
+/** A tensor that lives in ORT device memory; `read()` downloads it, `dispose()` frees it. */
 class OrtDeviceTensor implements Tensor {
   readonly location = 'gpu-buffer' as const;
-  constructor(readonly ort: ortTypes.Tensor) {}
+  disposed = false;
+  constructor(readonly ort: ortTypes.Tensor, private readonly download?: DeviceDownload) {}
   get dims() { return this.ort.dims; }
   get dtype() { return this.ort.type as DType; }
   get data(): never { throw new ArgumentError('tensor.data', 'this tensor is on the GPU; use `await t.read()`'); }
-  read() { return this.ort.getData() as Promise<never>; }
-  dispose() { this.ort.dispose(); }
+  read() {
+    if (this.disposed) return Promise.reject(new ArgumentError('tensor', 'was disposed; its device memory is gone'));
+    return (this.download ? this.download(this) : this.ort.getData()) as Promise<never>;
+  }
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ort.dispose();
+  }
+}
+
+/** Whether `t` is a device tensor that was disposed (feeding it would read freed memory). */
+function isDisposed(t: Tensor): boolean {
+  return t instanceof OrtDeviceTensor && t.disposed;
 }
 
 export function toOrt(ort: Ort, name: string, t: Tensor): ortTypes.Tensor {
+  if (isDisposed(t)) throw new ArgumentError(name, 'is a device tensor that was disposed');
   if (t instanceof OrtDeviceTensor) return t.ort;
   if (t.location !== 'cpu') throw new ArgumentError(name, 'a GPU tensor from another runtime cannot be fed here');
   if (t.dtype === 'bfloat16') throw new ArgumentError(name, 'bfloat16 tensors cannot be fed to ONNX Runtime; convert to float32 or float16');
   return new ort.Tensor(t.dtype, t.data as never, [...t.dims]);
 }
 
-export function fromOrt(t: ortTypes.Tensor): Tensor {
+export function fromOrt(t: ortTypes.Tensor, download?: DeviceDownload): Tensor {
   if (t.location === 'cpu' || t.location === 'cpu-pinned') return tensor(t.type as DType, t.data as never, t.dims);
-  return new OrtDeviceTensor(t);
+  return new OrtDeviceTensor(t, download);
 }
 
 /** Serializes calls: onnxruntime-web allows one session creation or run at a time per session. */
@@ -52,7 +72,10 @@ export function ortSessionOptions(options: SessionOptions, executionProviders: u
 
 export class OrtSession implements Session {
   readonly inputs: InputInfo[];
-  constructor(private readonly ort: Ort, private readonly s: ortTypes.InferenceSession, private readonly label: string, private readonly queue?: Queue) {
+  constructor(
+    private readonly ort: Ort, private readonly s: ortTypes.InferenceSession, private readonly label: string,
+    private readonly queue?: Queue, private readonly download?: DeviceDownload,
+  ) {
     const meta = (s as { inputMetadata?: readonly ortTypes.InferenceSession.ValueMetadata[] }).inputMetadata;
     this.inputs = s.inputNames.map((name, i) => {
       const m = meta?.[i];
@@ -74,7 +97,7 @@ export class OrtSession implements Session {
       throw new BackendError(`${this.label}: ONNX Runtime failed to run with inputs ${shapes}: ${(e as Error).message}`, { cause: e });
     }
     const result: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(out)) result[k] = fromOrt(v as ortTypes.Tensor);
+    for (const [k, v] of Object.entries(out)) result[k] = fromOrt(v as ortTypes.Tensor, this.download);
     return result;
   }
 
@@ -103,14 +126,16 @@ export class OrtSession implements Session {
   release() { return this.s.release(); }
 }
 
-export async function createOrtSession(ort: Ort, model: Uint8Array | string, options: SessionOptions, eps: unknown[], queue?: Queue): Promise<Session> {
+export async function createOrtSession(
+  ort: Ort, model: Uint8Array | string, options: SessionOptions, eps: unknown[], queue?: Queue, download?: DeviceDownload,
+): Promise<Session> {
   const label = options.label ?? (typeof model === 'string' ? model : 'model');
   try {
     const create = () => (typeof model === 'string'
       ? ort.InferenceSession.create(model, ortSessionOptions(options, eps))
       : ort.InferenceSession.create(model, ortSessionOptions(options, eps)));
     const s = await (queue ? queue.run(create) : create());
-    return new OrtSession(ort, s, label, queue);
+    return new OrtSession(ort, s, label, queue, download);
   } catch (e) {
     throw new BackendError(`${label}: ONNX Runtime could not create a session on ${JSON.stringify(eps)}: ${(e as Error).message}`, { cause: e });
   }

@@ -116,13 +116,13 @@ function checkSameLength(a: Float32Array, b: Float32Array, option: string, why =
   if (a.length !== b.length) throw new ArgumentError(option, `has ${a.length} elements but the sample has ${b.length}${why}`);
 }
 
-/** lambda = log(alpha) - log(sigma) with alpha = 1 - sigma, in float32 (+Infinity at sigma 0). */
-function lambdaOf(sigma: number): number {
+/** lambda = log(alpha) - log(sigma) with alpha = 1 - sigma, in float32 (+Infinity at sigma 0). Shared with step-coefficients.ts. */
+export function lambdaOf(sigma: number): number {
   return f32(f32(Math.log(f32(1 - sigma))) - f32(Math.log(sigma)));
 }
 
-/** Coefficients shared by every order: x_t = a * x - b * D0 + ... */
-function baseCoefficients(sigmaT: number, sigmaS0: number) {
+/** Coefficients shared by every order: x_t = a * x - b * D0 + ... Shared with step-coefficients.ts. */
+export function baseCoefficients(sigmaT: number, sigmaS0: number) {
   const alphaT = f32(1 - sigmaT);
   const h = f32(lambdaOf(sigmaT) - lambdaOf(sigmaS0));
   const em1 = f32(f32(Math.exp(f32(-h))) - 1); // exp(-h) - 1

@@ -8,3 +8,4 @@ export * from './trigflow.js';
 export * from './cfg.js';
 export * from './sampler.js';
 export { parseDiffusersJson } from './diffusers-json.js';
+export * from './step-coefficients.js';

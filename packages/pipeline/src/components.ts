@@ -1,7 +1,7 @@
 // The typed record of a Sana pipeline's parts, and how they are loaded: from a diffusers folder or URL
 // (graphs built here from config + safetensors), or from a folder converted by `sana convert` (ONNX files).
 import {
-  ConfigError, FormatError, SafetensorsFile, ShardedWeights, parseShardIndex, serializeModel,
+  BackendError, ConfigError, FormatError, SafetensorsFile, ShardedWeights, parseShardIndex, serializeModel,
   type Backend, type FloatType, type Graph, type Session, type WeightStore,
 } from '@sana/core';
 import { DcAeDecoder, buildDecoderGraph, fromDiffusersConfig as dcAeConfig, type DcAeConfig } from '@sana/dc-ae';
@@ -16,6 +16,7 @@ import { fromDiffusersConfig as schedulerConfig, type SchedulerConfig } from '@s
 import { quantizeGraph } from '@sana/quant-int8';
 import { readJson, type ModelSource } from './model-source.js';
 import { MANIFEST_FILE, checkExternalData, parseManifest, type ConvertedComponent, type Manifest } from './manifest.js';
+import { withOutputsOnDevice } from './device-loop.js';
 
 /** What a pipeline runs on. Built once by `loadComponents`; the pipeline never probes them afterwards. */
 export interface SanaComponents {
@@ -25,6 +26,8 @@ export interface SanaComponents {
   readonly vae: DcAeDecoder;
   readonly vaeConfig: DcAeConfig;
   readonly scheduler: SchedulerConfig;
+  /** The backend the sessions run on: the pipelines make their sampler-step session there (device-loop.ts). */
+  readonly backend?: Backend;
 }
 
 export type ComponentName = 'textEncoder' | 'transformer' | 'vae';
@@ -152,13 +155,23 @@ export async function loadComponents(src: ModelSource, backend: Backend, options
     // dtype 'int8': the paper's W8A8 policy per component, in the form the backend runs (MatMulNBits on WebGPU).
     if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') quantizeGraph(graph, { mode: backend.device === 'webgpu' ? 'webgpu' : 'cpu', component: DTYPE_KEY[c] });
     progress({ stage: 'session', component: label });
-    return open(backend, graph, label);
+    // The transformer's output stays on the device where the backend can keep it, for the device loop.
+    return open(c === 'transformer' ? withOutputsOnDevice(backend) : backend, graph, label);
   };
-  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), await readGemmaConfig(src), tokenizer);
+  const gemma = await readGemmaConfig(src);
+  checkVocab(tokenizer, gemma, `${src.name}/text_encoder/config.json`);
+  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), gemma, tokenizer);
   const transformer = new SanaTransformer(await session('transformer', 'transformer'), await readTransformerConfig(src), componentFloatType(options.dtype, 'transformer'));
   const vaeConfig = await readVaeConfig(src);
   const vae = DcAeDecoder.fromSession(vaeConfig, await session('vae_decoder', 'vae'));
-  return { kind, textEncoder, transformer, vae, vaeConfig, scheduler };
+  return { kind, textEncoder, transformer, vae, vaeConfig, scheduler, backend };
+}
+
+/** Every id the tokenizer can produce must index a row of the text encoder's embedding table. */
+function checkVocab(tokenizer: Tokenizer, config: Gemma2Config, file: string) {
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new ConfigError('vocab_size', `is ${config.vocabSize}, but ${tokenizer.name} has token ids up to ${tokenizer.vocabSize - 1}`, file);
+  }
 }
 
 function checkKind(kind: PipelineKind, scheduler: SchedulerConfig, file: string) {
@@ -177,13 +190,22 @@ async function loadConverted(src: ModelSource, backend: Backend, options: LoadOp
     const e = m.components[c];
     progress({ stage: 'session', component: label });
     // Every external data path the ONNX file names must be one the manifest lists (all inside the folder).
-    checkExternalData(await src.readBytes(e.model), e.model, e.externalData, `${src.name}/${e.model}`);
-    return openFile(backend, src, e.model, e.externalData, label);
+    const file = `${src.name}/${e.model}`;
+    checkExternalData(await src.readBytes(e.model), e.model, e.externalData, file);
+    try {
+      return await openFile(c === 'transformer' ? withOutputsOnDevice(backend) : backend, src, e.model, e.externalData, label);
+    } catch (err) {
+      // A corrupt or hand-edited ONNX file: name the file, not just ORT's parser message.
+      if (err instanceof BackendError) throw new FormatError(`ONNX Runtime could not open it as the ${label} (${err.message})`, file, { cause: err });
+      throw err;
+    }
   };
   const c = m.components;
-  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), await readGemmaConfig(src, c.text_encoder.config), tokenizer);
+  const gemma = await readGemmaConfig(src, c.text_encoder.config);
+  checkVocab(tokenizer, gemma, `${src.name}/${c.text_encoder.config}`);
+  const textEncoder = new GemmaTextEncoder(await session('text_encoder', 'text_encoder'), gemma, tokenizer);
   const transformer = new SanaTransformer(await session('transformer', 'transformer'), await readTransformerConfig(src, c.transformer.config), c.transformer.floatType);
   const vaeConfig = await readVaeConfig(src, c.vae_decoder.config);
   const vae = DcAeDecoder.fromSession(vaeConfig, await session('vae_decoder', 'vae'));
-  return { kind: m.pipeline, textEncoder, transformer, vae, vaeConfig, scheduler };
+  return { kind: m.pipeline, textEncoder, transformer, vae, vaeConfig, scheduler, backend };
 }

@@ -1,6 +1,7 @@
 // The options of `generate` and their checks (shared by SanaPipeline and SanaSprintPipeline).
 import { ArgumentError, type Tensor } from '@sana/core';
 import { binForSampleSize, classifyHeightWidthBin } from './resolution-bins.js';
+import type { DeviceLoop } from './device-loop.js';
 
 export interface StepInfo {
   /** 0-based step just completed. */
@@ -54,6 +55,13 @@ export interface GenerateOptions {
    */
   readonly onStep?: (info: StepInfo) => Float32Array | void;
   readonly signal?: AbortSignal;
+  /**
+   * Where the denoising loop runs. 'auto' (default): on the device when the backend keeps tensors there (WebGPU):
+   * latents, text states and solver history stay in GPU memory and a small sampler-step graph does CFG and the
+   * solver update; otherwise on the host. 'on': that graph also on CPU (for testing). 'off': the TypeScript samplers.
+   * On the device, latents are read back for `onStep` only when a callback is given (one download per step).
+   */
+  readonly deviceLoop?: DeviceLoop;
 }
 
 export interface GeneratedImage {

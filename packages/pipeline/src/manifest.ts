@@ -72,10 +72,48 @@ export function parseManifest(json: unknown, file: string): Manifest {
   };
 }
 
+type TensorProto = onnxProto.onnx.ITensorProto;
+type GraphProto = onnxProto.onnx.IGraphProto;
+type NodeProto = onnxProto.onnx.INodeProto;
+
+/**
+ * Every tensor of a model that could carry an external-data location: initializers, sparse initializers and
+ * constant tensors in node attributes, in the main graph, in subgraphs (If / Loop / Scan bodies) and in
+ * model-local functions. ORT resolves external data for all of them, so all of them are checked.
+ */
+function* allTensors(model: onnxProto.onnx.IModelProto): Generator<{ t: TensorProto; where: string }> {
+  function* fromNodes(nodes: readonly NodeProto[] | null | undefined, where: string): Generator<{ t: TensorProto; where: string }> {
+    for (const n of nodes ?? []) {
+      for (const a of n.attribute ?? []) {
+        const at = `${where}node "${n.name ?? ''}" attribute "${a.name ?? ''}" `;
+        if (a.t) yield { t: a.t, where: at };
+        for (const t of a.tensors ?? []) yield { t, where: at };
+        for (const sp of [a.sparseTensor, ...(a.sparseTensors ?? [])]) {
+          if (sp?.values) yield { t: sp.values, where: at };
+          if (sp?.indices) yield { t: sp.indices, where: at };
+        }
+        for (const g of [a.g, ...(a.graphs ?? [])]) if (g) yield* fromGraph(g, at);
+      }
+    }
+  }
+  function* fromGraph(g: GraphProto, where: string): Generator<{ t: TensorProto; where: string }> {
+    for (const t of g.initializer ?? []) yield { t, where };
+    for (const sp of g.sparseInitializer ?? []) {
+      if (sp.values) yield { t: sp.values, where };
+      if (sp.indices) yield { t: sp.indices, where };
+    }
+    yield* fromNodes(g.node, where);
+  }
+  if (model.graph) yield* fromGraph(model.graph, '');
+  for (const f of model.functions ?? []) yield* fromNodes(f.node, `function "${f.name ?? ''}" `);
+}
+
 /**
  * The external data files an ONNX model names, each checked to be one of `allowed` (the manifest's list for
  * that model, resolved against the model's folder). Runs before ONNX Runtime sees the model, so a model that
- * points its weights at `../../secret` or `/etc/passwd` is refused before anything is read.
+ * points its weights at `../../secret`, `/etc/passwd` or `https://evil.example/w.bin` is refused before
+ * anything is read or fetched.
+ * @example checkExternalData(bytes, 'transformer/model.onnx', ['transformer/model.onnx.data'], 'm/transformer/model.onnx');
  */
 export function checkExternalData(modelBytes: Uint8Array, modelPath: string, allowed: readonly string[], file: string): void {
   let model;
@@ -85,18 +123,19 @@ export function checkExternalData(modelBytes: Uint8Array, modelPath: string, all
     throw new FormatError(`is not an ONNX model (${(e as Error).message})`, file);
   }
   const dir = modelPath.includes('/') ? modelPath.slice(0, modelPath.lastIndexOf('/') + 1) : '';
-  const tensors = [...(model.graph?.initializer ?? [])];
-  for (const t of tensors) {
-    for (const kv of t.externalData ?? []) {
-      if (kv.key !== 'location') continue;
-      const loc = kv.value ?? '';
-      let rel: string;
-      try {
-        rel = checkRelativePath(dir + checkRelativePath(loc, file), file);
-      } catch {
-        throw new FormatError(`tensor "${t.name}" keeps its data at ${JSON.stringify(loc)}, outside the model folder`, file);
-      }
-      if (!allowed.includes(rel)) throw new FormatError(`tensor "${t.name}" keeps its data in ${JSON.stringify(loc)}, which the manifest does not list`, file);
+  for (const { t, where } of allTensors(model)) {
+    const what = `${where}tensor "${t.name ?? ''}"`;
+    const loc = (t.externalData ?? []).find((kv) => kv.key === 'location')?.value;
+    if (loc === undefined || loc === null) {
+      if (t.dataLocation === onnxProto.onnx.TensorProto.DataLocation.EXTERNAL) throw new FormatError(`${what} is marked external but names no location`, file);
+      continue;
     }
+    let rel: string;
+    try {
+      rel = checkRelativePath(dir + checkRelativePath(loc, file), file);
+    } catch {
+      throw new FormatError(`${what} keeps its data at ${JSON.stringify(loc)}, outside the model folder`, file);
+    }
+    if (!allowed.includes(rel)) throw new FormatError(`${what} keeps its data in ${JSON.stringify(loc)}, which the manifest does not list`, file);
   }
 }

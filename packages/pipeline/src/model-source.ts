@@ -1,5 +1,5 @@
 // Where a model's files come from: a local folder (Node), or a base URL (Hugging Face `resolve/main` layout).
-import { FormatError } from '@sana/core';
+import { ArgumentError, FormatError } from '@sana/core';
 import { parseDiffusersJson } from '@sana/flow-dpm-solver';
 import type { ByteSource } from '@sana/core';
 
@@ -33,17 +33,55 @@ export async function readJson(src: ModelSource, rel: string): Promise<Record<st
 }
 
 /**
- * Checks that `rel` is a plain relative path inside the model folder: no absolute paths, no `..`
- * segments, no backslashes, no URL schemes. Used by every source before it touches anything.
+ * Checks that `rel` is a plain relative path inside the model folder: no absolute paths or URLs (`/x`,
+ * `//host/x`, `C:x`, `https:`), no `..` segments, no backslashes, no control characters (URL parsers drop
+ * tabs and newlines, so `.\t./x` would climb), no percent-escapes (`%2e%2e` is `..` to a URL parser and to
+ * many servers), no `?` or `#` (they would end a URL's path). Used by every source before it touches anything.
+ * @example checkRelativePath('./transformer//config.json', 'model') // 'transformer/config.json'
  */
 export function checkRelativePath(rel: string, root: string): string {
   const bad = (why: string) => new FormatError(`path ${JSON.stringify(rel)} ${why}`, root);
   if (typeof rel !== 'string' || rel.length === 0) throw bad('is empty');
-  if (rel.includes('\\') || rel.includes('\0')) throw bad('contains a backslash or NUL');
+  if (rel.includes('\\')) throw bad('contains a backslash');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(rel)) throw bad('contains a control character');
+  if (/%[0-9a-f]{2}/i.test(rel)) throw bad('contains a percent-escape; write the plain file name');
+  if (/[?#]/.test(rel)) throw bad('contains "?" or "#"');
   if (rel.startsWith('/') || /^[a-zA-Z]:/.test(rel) || /^[a-z][a-z0-9+.-]*:/i.test(rel)) throw bad('is absolute; expected a path inside the model folder');
   const parts = rel.split('/');
   if (parts.some((p) => p === '..')) throw bad('leaves the model folder');
   const clean = parts.filter((p) => p !== '' && p !== '.').join('/');
   if (!clean) throw bad('names the model folder itself, not a file in it');
+  // `./https:x` cleans to `https:x`, which a URL parser would read as a scheme.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(clean)) throw bad('is absolute; expected a path inside the model folder');
   return clean;
+}
+
+/** A base URL for model files, normalized to end in `/` so relative paths resolve under it. */
+export function modelBaseUrl(baseUrl: string, relativeTo?: string): URL {
+  let u: URL;
+  try {
+    u = new URL(baseUrl, relativeTo);
+  } catch {
+    throw new ArgumentError('url', `${JSON.stringify(baseUrl)} is not a URL`);
+  }
+  const allowed = ['http:', 'https:', ...(relativeTo ? [new URL(relativeTo).protocol] : [])];
+  if (!allowed.includes(u.protocol)) throw new ArgumentError('url', `${JSON.stringify(baseUrl)} has scheme ${u.protocol}; expected http: or https:`);
+  if (u.search || u.hash) throw new ArgumentError('url', `${JSON.stringify(baseUrl)} has a query or fragment; give the folder URL alone`);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u;
+}
+
+/**
+ * The URL of `rel` under `base` (from `modelBaseUrl`), refused unless it stays on the same origin and under
+ * the base path. Each segment is percent-encoded, so nothing in a file name can act as URL syntax.
+ * @example urlUnder(modelBaseUrl('https://h/m'), 'vae/config.json') // 'https://h/m/vae/config.json'
+ */
+export function urlUnder(base: URL, rel: string): string {
+  const clean = checkRelativePath(rel, base.href);
+  const u = new URL(clean.split('/').map(encodeURIComponent).join('/'), base);
+  if (u.origin !== base.origin || !u.pathname.startsWith(base.pathname) || u.search || u.hash) {
+    throw new FormatError(`path ${JSON.stringify(rel)} resolves to ${u.href}, outside the model URL`, base.href);
+  }
+  return u.href;
 }

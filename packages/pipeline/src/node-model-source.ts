@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { FormatError, SanaError, fileSource } from '@sana/core';
-import { checkRelativePath, type ModelSource } from './model-source.js';
+import { ArgumentError, FormatError, SanaError, fileSource } from '@sana/core';
+import { checkRelativePath, modelBaseUrl, urlUnder, type ModelSource } from './model-source.js';
 
 /** A model folder on disk. Paths that resolve outside it (`..`, absolute, symlinks out) are refused. */
 export async function folderSource(dir: string): Promise<ModelSource> {
@@ -58,6 +58,7 @@ export class DownloadError extends SanaError {
  */
 export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): ModelSource {
   const base = baseUrl.replace(/\/+$/, '');
+  const baseUrlObj = modelBaseUrl(base);
   const cacheRoot = options.cacheDir ?? process.env.SANA_CACHE ?? join(homedir(), '.cache', 'sana-ts');
   const dir = join(cacheRoot, createHash('sha256').update(base).digest('hex').slice(0, 16));
   const doFetch = options.fetch ?? fetch;
@@ -77,7 +78,7 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
   async function fetchToCache(clean: string): Promise<string> {
     const target = join(dir, ...clean.split('/'));
     if (await stat(target).then((s) => s.isFile(), () => false)) return target;
-    const url = `${base}/${clean}`;
+    const url = urlUnder(baseUrlObj, clean); // same origin, under the base path
     let res: Response;
     try {
       res = await doFetch(url);
@@ -130,7 +131,8 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
 }
 
 /** A folder path or an http(s) URL. */
-export function openModelSource(source: string, options: UrlSourceOptions = {}): Promise<ModelSource> {
-  if (/^https?:\/\//i.test(source)) return Promise.resolve(urlSource(source, options));
+export async function openModelSource(source: string, options: UrlSourceOptions = {}): Promise<ModelSource> {
+  if (typeof source !== 'string' || !source) throw new ArgumentError('source', `must be a folder path or an http(s) URL, got ${JSON.stringify(source)}`);
+  if (/^https?:\/\//i.test(source)) return urlSource(source, options);
   return folderSource(source);
 }

@@ -1,9 +1,11 @@
 // SanaPipeline: text -> image with Flow-DPM-Solver and classifier-free guidance (diffusers `SanaPipeline.__call__`).
 import { ArgumentError, TorchGenerator, float32, tensor } from '@sana/core';
-import { cfgCombineBatched, createSampler } from '@sana/flow-dpm-solver';
+import { cfgCombineBatched, createSampler, samplerLinearSteps } from '@sana/flow-dpm-solver';
 import type { SanaComponents } from './components.js';
 import { concatBatch, firstChannels, readFloat32, repeatRows } from './batch.js';
 import { decodeLatents } from './decode.js';
+import { StepSessions, runDeviceLoop, useDeviceLoop } from './device-loop.js';
+import { checkGenerateOptions } from './option-checks.js';
 import {
   afterStep, checkSteps, initialNoise, resolveSize, throwIfAborted, type GenerateOptions, type GenerateResult,
 } from './generate-options.js';
@@ -18,6 +20,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
  * await writeFile('fox.png', encodePng(images[0].rgba, images[0].width, images[0].height));
  */
 export class SanaPipeline {
+  private readonly stepSessions = new StepSessions();
   constructor(readonly components: SanaComponents) {
     if (components.scheduler.kind === 'scm') throw new ArgumentError('components.scheduler', 'is SCM (Sana-Sprint); use SanaSprintPipeline');
   }
@@ -26,6 +29,7 @@ export class SanaPipeline {
   get vaeScale(): number { return 2 ** (this.components.vaeConfig.encoderBlockOutChannels.length - 1); }
 
   async generate(o: GenerateOptions): Promise<GenerateResult> {
+    checkGenerateOptions(o); // types and ranges first: an ArgumentError naming the option, before anything is allocated
     const { textEncoder, transformer, scheduler } = this.components;
     const tc = transformer.config;
     const t0 = now();
@@ -36,6 +40,7 @@ export class SanaPipeline {
     if (!Number.isFinite(guidance)) throw new ArgumentError('guidanceScale', `must be a finite number, got ${guidance}`);
     const doCfg = guidance > 1;
     const n = o.numImagesPerPrompt ?? 1;
+    const onDevice = useDeviceLoop(o.deviceLoop, this.components.backend);
     throwIfAborted(o.signal);
 
     // 1. Text: [neg..., pos...] rows when guiding, each prompt repeated n times.
@@ -61,24 +66,37 @@ export class SanaPipeline {
     let latents = await initialNoise(o, dims, (d) => new TorchGenerator(o.seed ?? 0).randn(d));
     const sampler = createSampler(scheduler, steps);
 
-    // 3. Denoise.
+    // 3. Denoise: on the device (state stays there) or on the host (TypeScript samplers).
     const rows = doCfg ? 2 * size.batch : size.batch;
     const hw = h * w;
-    for (let i = 0; i < sampler.steps; i++) {
-      throwIfAborted(o.signal);
-      const t = sampler.timesteps[i];
-      const input = doCfg ? twice(latents) : latents; // [2B, C, h, w]: the same latents for uncond and cond
-      const out = await transformer.forward({
-        hiddenStates: float32(input, [rows, tc.inChannels, h, w]),
-        timestep: tensor('float32', new Float32Array(rows).fill(Math.fround(t * tc.timestepScale)), [rows]),
-        encoderHiddenStates: embeds,
-        encoderAttentionMask: mask,
+    const timestep = (i: number) => tensor('float32', new Float32Array(rows).fill(Math.fround(sampler.timesteps[i] * tc.timestepScale)), [rows]);
+    if (onDevice) {
+      latents = await runDeviceLoop({
+        backend: this.components.backend!, sessions: this.stepSessions, transformer,
+        shape: { batch: size.batch, channels: tc.inChannels, outChannels: tc.outChannels, height: h, width: w, cfg: doCfg, floatType: transformer.floatType },
+        steps: samplerLinearSteps(scheduler, steps), timesteps: sampler.timesteps, timestep,
+        guidanceScale: guidance, inputScale: () => 1,
+        hostInput: (x) => float32(doCfg ? twice(x) : x, [rows, tc.inChannels, h, w]),
+        embeds, mask, latents, options: o, result: 'sample',
       });
-      let v = await readFloat32(out);
-      if (doCfg) v = cfgCombineBatched(v, guidance);
-      if (tc.outChannels === 2 * tc.inChannels) v = firstChannels(v, size.batch, tc.outChannels, tc.inChannels, hw);
-      latents = sampler.step(v, latents);
-      latents = afterStep(o, { step: i, steps: sampler.steps, timestep: t, latents: Float32Array.from(latents) }, latents);
+    } else {
+      for (let i = 0; i < sampler.steps; i++) {
+        throwIfAborted(o.signal);
+        const t = sampler.timesteps[i];
+        const input = doCfg ? twice(latents) : latents; // [2B, C, h, w]: the same latents for uncond and cond
+        const out = await transformer.forward({
+          hiddenStates: float32(input, [rows, tc.inChannels, h, w]),
+          timestep: timestep(i),
+          encoderHiddenStates: embeds,
+          encoderAttentionMask: mask,
+        });
+        let v = await readFloat32(out);
+        out.dispose(); // frees device memory where the transformer keeps its output there
+        if (doCfg) v = cfgCombineBatched(v, guidance);
+        if (tc.outChannels === 2 * tc.inChannels) v = firstChannels(v, size.batch, tc.outChannels, tc.inChannels, hw);
+        latents = sampler.step(v, latents);
+        latents = afterStep(o, { step: i, steps: sampler.steps, timestep: t, latents: Float32Array.from(latents) }, latents);
+      }
     }
     const t2 = now();
     throwIfAborted(o.signal);
@@ -95,7 +113,7 @@ export class SanaPipeline {
   /** Frees every session. */
   async release(): Promise<void> {
     const c = this.components;
-    await Promise.all([c.textEncoder.release(), c.transformer.release(), c.vae.release()]);
+    await Promise.all([c.textEncoder.release(), c.transformer.release(), c.vae.release(), this.stepSessions.release()]);
   }
 }
 

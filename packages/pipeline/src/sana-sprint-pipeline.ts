@@ -1,9 +1,14 @@
 // SanaSprintPipeline: 1-4 step text -> image with SCM / TrigFlow and embedded guidance (diffusers `SanaSprintPipeline`).
 import { ArgumentError, TorchGenerator, float32, tensor } from '@sana/core';
-import { createSampler, scmFinalLatents, scmInitialLatents, scmModelInput, scmModelOutput, type ScmConfig } from '@sana/flow-dpm-solver';
+import {
+  createSampler, samplerLinearSteps, scmFinalLatents, scmInitialLatents, scmModelInput, scmModelOutput, sprintInputScale,
+  trigflowToFlowTime, type ScmConfig,
+} from '@sana/flow-dpm-solver';
 import type { SanaComponents } from './components.js';
 import { readFloat32, repeatRows } from './batch.js';
 import { decodeLatents } from './decode.js';
+import { StepSessions, runDeviceLoop, useDeviceLoop } from './device-loop.js';
+import { checkGenerateOptions } from './option-checks.js';
 import {
   afterStep, checkSteps, initialNoise, resolveSize, throwIfAborted, type GenerateOptions, type GenerateResult,
 } from './generate-options.js';
@@ -24,6 +29,7 @@ export interface SprintOptions extends GenerateOptions {
  * const { images } = await pipe.generate({ prompt: 'a lighthouse at dawn', steps: 2, seed: 7 });
  */
 export class SanaSprintPipeline {
+  private readonly stepSessions = new StepSessions();
   constructor(readonly components: SanaComponents) {
     if (components.scheduler.kind !== 'scm') throw new ArgumentError('components.scheduler', `is ${components.scheduler.kind}; Sana-Sprint samples with SCM`);
     if (!components.transformer.config.guidanceEmbeds) throw new ArgumentError('components.transformer', 'has no guidance embedding (guidance_embeds); it is not a Sana-Sprint transformer');
@@ -32,6 +38,7 @@ export class SanaSprintPipeline {
   get vaeScale(): number { return 2 ** (this.components.vaeConfig.encoderBlockOutChannels.length - 1); }
 
   async generate(o: SprintOptions): Promise<GenerateResult> {
+    checkGenerateOptions(o); // types and ranges first: an ArgumentError naming the option, before anything is allocated
     const { textEncoder, transformer } = this.components;
     const scheduler = this.components.scheduler as ScmConfig;
     const tc = transformer.config;
@@ -43,6 +50,7 @@ export class SanaSprintPipeline {
     const guidance = o.guidanceScale ?? 4.5;
     if (!Number.isFinite(guidance)) throw new ArgumentError('guidanceScale', `must be a finite number, got ${guidance}`);
     const n = o.numImagesPerPrompt ?? 1;
+    const onDevice = useDeviceLoop(o.deviceLoop, this.components.backend);
     throwIfAborted(o.signal);
 
     const enc = o.promptEmbeds ?? await textEncoder.encodePrompt({
@@ -58,28 +66,48 @@ export class SanaSprintPipeline {
     // One generator for the initial noise and every step's re-noising, as the reference draws both from it.
     const gen = new TorchGenerator(o.seed ?? 0);
     let latents = scmInitialLatents(await initialNoise(o, dims, (d) => gen.randn(d)), scheduler.sigmaData);
-    const sampler = createSampler(scheduler, steps, {
-      maxTimesteps: o.maxTimesteps, intermediateTimesteps: steps === 2 ? o.intermediateTimesteps : undefined,
-    });
+    const schedule = { maxTimesteps: o.maxTimesteps, intermediateTimesteps: steps === 2 ? o.intermediateTimesteps : undefined };
+    const sampler = createSampler(scheduler, steps, schedule);
+    const sd = scheduler.sigmaData;
     const B = size.batch;
     // diffusers multiplies the guidance by 0.1 in the pipeline: the config's guidance_embeds_scale.
     const g = tensor('float32', new Float32Array(B).fill(Math.fround(Math.fround(guidance) * Math.fround(tc.guidanceEmbedsScale))), [B]);
-    for (let i = 0; i < sampler.steps; i++) {
-      throwIfAborted(o.signal);
-      const t = sampler.timesteps[i];
-      const { input, timestep } = scmModelInput(latents, t, scheduler.sigmaData);
-      const out = await transformer.forward({
-        hiddenStates: float32(input, dims),
-        timestep: tensor('float32', new Float32Array(B).fill(timestep), [B]), // flow time r, unscaled, as diffusers passes it
-        encoderHiddenStates: embeds,
-        encoderAttentionMask: mask,
-        guidance: g,
+    let denoised: Float32Array;
+    if (onDevice) {
+      const lin = samplerLinearSteps(scheduler, steps, { ...schedule, sprint: true });
+      denoised = await runDeviceLoop({
+        backend: this.components.backend!, sessions: this.stepSessions, transformer,
+        shape: { batch: B, channels: tc.inChannels, outChannels: tc.outChannels, height: h, width: w, cfg: false, floatType: transformer.floatType },
+        steps: lin, timesteps: sampler.timesteps,
+        // flow time r, unscaled, as diffusers passes it (what scmModelInput returns as `timestep`)
+        timestep: (i) => tensor('float32', new Float32Array(B).fill(trigflowToFlowTime(sampler.timesteps[i])), [B]),
+        guidance: g, guidanceScale: 1,
+        inputScale: (i) => sprintInputScale(sampler.timesteps[i], sd),
+        hostInput: (x, i) => float32(scmModelInput(x, sampler.timesteps[i], sd).input, dims),
+        // Every step draws its noise, as the host path does, so the generator stays in step; the last one's is unused.
+        noise: (i) => { const z = gen.randn(dims); return lin[i].next.noise !== 0 ? z : undefined; },
+        embeds, mask, latents, options: o, result: 'denoised',
       });
-      const F = scmModelOutput(await readFloat32(out), input, timestep, scheduler.sigmaData);
-      latents = sampler.step(F, latents, gen.randn(dims));
-      latents = afterStep(o, { step: i, steps: sampler.steps, timestep: t, latents: Float32Array.from(latents) }, latents);
+    } else {
+      for (let i = 0; i < sampler.steps; i++) {
+        throwIfAborted(o.signal);
+        const t = sampler.timesteps[i];
+        const { input, timestep } = scmModelInput(latents, t, scheduler.sigmaData);
+        const out = await transformer.forward({
+          hiddenStates: float32(input, dims),
+          timestep: tensor('float32', new Float32Array(B).fill(timestep), [B]), // flow time r, unscaled, as diffusers passes it
+          encoderHiddenStates: embeds,
+          encoderAttentionMask: mask,
+          guidance: g,
+        });
+        const F = scmModelOutput(await readFloat32(out), input, timestep, scheduler.sigmaData);
+        out.dispose(); // frees device memory where the transformer keeps its output there
+        latents = sampler.step(F, latents, gen.randn(dims));
+        latents = afterStep(o, { step: i, steps: sampler.steps, timestep: t, latents: Float32Array.from(latents) }, latents);
+      }
+      denoised = sampler.denoised!;
     }
-    const final = scmFinalLatents(sampler.denoised!, scheduler.sigmaData);
+    const final = scmFinalLatents(denoised, sd);
     const t2 = now();
     throwIfAborted(o.signal);
     const dec = await decodeLatents(this.components, final, dims, size.width, size.height);
@@ -92,6 +120,6 @@ export class SanaSprintPipeline {
 
   async release(): Promise<void> {
     const c = this.components;
-    await Promise.all([c.textEncoder.release(), c.transformer.release(), c.vae.release()]);
+    await Promise.all([c.textEncoder.release(), c.transformer.release(), c.vae.release(), this.stepSessions.release()]);
   }
 }

@@ -70,6 +70,14 @@ export class Tokenizer {
     if (typeof model !== 'object' || model === null || typeof model.type !== 'string' || typeof model.vocab !== 'object') {
       throw new FormatError('is not a tokenizer: it has no "model" with a "type" and a "vocab" (expected an HF tokenizers tokenizer.json)', name);
     }
+    // A hand-edited vocab can hold any JSON value as an id; refuse it here, not as a BigInt error at encode time.
+    const ids: [string, unknown][] = [
+      ...(Array.isArray(model.vocab) ? [] : Object.entries(model.vocab as Json).map(([t, id]) => [`model.vocab[${JSON.stringify(t)}]`, id] as [string, unknown])),
+      ...(Array.isArray(tj.added_tokens) ? tj.added_tokens.map((t, i) => [`added_tokens[${i}].id`, (t as Json | null)?.id] as [string, unknown]) : []),
+    ];
+    for (const [field, id] of ids) {
+      if (!Number.isSafeInteger(id) || (id as number) < 0) throw new FormatError(`${field} is ${JSON.stringify(id)}; token ids must be integers >= 0`, name);
+    }
     const cfg = (tokenizerConfigJson ?? {}) as Json;
     if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new FormatError('tokenizer_config.json must be a JSON object', name);
     let hf: HfTokenizer;
