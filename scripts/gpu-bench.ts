@@ -2,6 +2,10 @@
 // Full-size Sana with seeded random weights built where it runs: DiT 600M / 1600M forward, DC-AE decode,
 // Gemma-2-2B encode, end to end (Sana-600M 20 steps CFG, Sana-Sprint 2 steps), and an ORT per-op profile.
 // usage: tsx scripts/gpu-bench.ts [--device=webgpu|cpu] [--dtype=fp16|fp32] [--only=a,b] [--quick] [--runs=N] [--profile-dir=DIR]
+//   --device-loop=on|off|auto (e2e, sprint): denoising state on the device (sampler-step graph) or on the host; default auto
+//   --only=variants [--variants=name,...] [--webgpu-options=k:v,...] [--child-timeout=S]: graph variants / session
+//     options vs the baseline (gpu-bench-variants.ts)
+//   e2e: --px=N --steps=N override the size and steps; --save-dir=DIR writes the final latents (.f32) and the PNG
 import { mkdtemp, readdir, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +17,9 @@ import { RandomWeights, SANA_600M_1024PX, SANA_1600M_4KPX, SANA_SPRINT_600M_1024
 import { DC_AE_F32C32_SANA_1_0, DcAeDecoder, buildDecoderGraph, randomDcAeWeights } from '@sana/dc-ae';
 import { GEMMA_2_2B, GemmaTextEncoder, Tokenizer, buildGemma2Graph, randomGemma2Weights } from '@sana/text-encoder';
 import { SANA_FLOW_DPM_SOLVER, SANA_SPRINT_SCM } from '@sana/flow-dpm-solver';
-import { SanaPipelineBase as SanaPipeline, SanaSprintPipelineBase as SanaSprintPipeline, type SanaComponents } from '@sana/pipeline';
+import { SanaPipelineBase as SanaPipeline, SanaSprintPipelineBase as SanaSprintPipeline, withOutputsOnDevice, type DeviceLoop, type SanaComponents } from '@sana/pipeline';
+import { benchVariants, variantsChild } from './gpu-bench-variants.js';
+import { saveGeneration } from './image-compare.js';
 
 const arg = (name: string, dflt?: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const device = arg('device', 'webgpu') as Device;
@@ -22,6 +28,7 @@ const only = arg('only')?.split(',');
 const quick = process.argv.includes('--quick');
 const runs = Number(arg('runs', quick ? '1' : '3'));
 const profileDir = arg('profile-dir');
+const deviceLoop = arg('device-loop', 'auto') as DeviceLoop;
 const want = (t: string) => !only || only.includes(t);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ device, dtype: ft === 'float16' ? 'fp16' : 'fp32', ...o }));
@@ -42,9 +49,22 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 const backend: Backend = await createBackend(device);
 const open = (g: Graph, label: string, extra?: SessionOptions['extra']) => sessionFromGraph(backend, g, { label, extra });
 
-async function ditSession(config: SanaTransformerConfig, label: string, extra?: SessionOptions['extra']) {
+// ---- Graph variants and session options vs the baseline, interleaved (opt-in: --only=variants [--variants=a,b]) ----
+if (only?.includes('variants') || only?.includes('variants-child')) {
+  // --webgpu-options=validationMode:disabled,storageBufferCacheMode:simple applies to every session of this process
+  const providerOptions = arg('webgpu-options') ? Object.fromEntries(arg('webgpu-options')!.split(',').map((kv) => kv.split(':') as [string, string])) : undefined;
+  const vo = { backend, device, ft, quick, runs: Number(arg('runs', quick ? '2' : '5')), warmup: quick ? 1 : 2, filter: arg('variants')?.split(','), emit, providerOptions, childTimeoutS: arg('child-timeout') ? Number(arg('child-timeout')) : undefined };
+  if (only.includes('variants-child')) {
+    await variantsChild(vo, arg('child-job') ?? '');
+    process.exit(0);
+  }
+  await benchVariants(vo);
+}
+
+async function ditSession(config: SanaTransformerConfig, label: string, extra?: SessionOptions['extra'], outputsOnDevice = false) {
   const [g, buildMs] = await timed(() => buildTransformerGraph(config, new RandomWeights(config, 0), { floatType: ft }));
-  const [s, sessionMs] = await timed(() => open(g, label, extra));
+  // outputsOnDevice: the output stays in GPU memory for the device loop (as loadComponents opens the transformer)
+  const [s, sessionMs] = await timed(() => (outputsOnDevice ? sessionFromGraph(withOutputsOnDevice(backend), g, { label, extra }) : open(g, label, extra)));
   return { dit: new SanaTransformer(s, config, ft), buildMs, sessionMs };
 }
 
@@ -166,25 +186,27 @@ if (want('e2e') || want('sprint')) {
   const textEncoder = await getTe();
   const dec = await getVae();
   if (want('e2e')) {
-    const { dit } = await ditSession(SANA_600M_1024PX, 'e2e-dit');
-    const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER };
+    const { dit } = await ditSession(SANA_600M_1024PX, 'e2e-dit', undefined, deviceLoop !== 'off');
+    const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER, backend };
     const pipe = new SanaPipeline(parts);
-    const px = quick ? 256 : 1024;
-    const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: quick ? 2 : 20, guidanceScale: 4.5, seed: 0 };
+    const px = Number(arg('px', quick ? '256' : '1024')); // --px / --steps: e.g. a cheap 512 px PSNR check
+    const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
     await pipe.generate({ ...args, steps: 1 }); // warm-up
     const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: 'e2e-sana-600m', px, steps: args.steps, cfg: 4.5, total_ms: ms, stage_s: r.timings });
+    emit({ target: 'e2e-sana-600m', px, steps: args.steps, cfg: 4.5, device_loop: deviceLoop, total_ms: ms, stage_s: r.timings });
+    // --save-dir: final latents (.f32) and image (.png) of this seeded run, for compare-images.ts against another device
+    if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-sana-600m-${px}px-${args.steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}`, r) });
     await dit.release();
   }
   if (want('sprint')) {
-    const { dit } = await ditSession(SANA_SPRINT_600M_1024PX, 'sprint-dit');
-    const parts: SanaComponents = { kind: 'SanaSprintPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_SPRINT_SCM };
+    const { dit } = await ditSession(SANA_SPRINT_600M_1024PX, 'sprint-dit', undefined, deviceLoop !== 'off');
+    const parts: SanaComponents = { kind: 'SanaSprintPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_SPRINT_SCM, backend };
     const pipe = new SanaSprintPipeline(parts);
     const px = quick ? 256 : 1024;
-    const args = { prompt: 'a lighthouse at dawn', width: px, height: px, steps: 2, seed: 0 };
+    const args = { prompt: 'a lighthouse at dawn', width: px, height: px, steps: 2, seed: 0, deviceLoop };
     await pipe.generate(args);
     const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: 'e2e-sprint-600m', px, steps: 2, total_ms: ms, stage_s: r.timings });
+    emit({ target: 'e2e-sprint-600m', px, steps: 2, device_loop: deviceLoop, total_ms: ms, stage_s: r.timings });
     await dit.release();
   }
 }

@@ -1,6 +1,7 @@
 // The encoder and decoder as whole ONNX graphs (platform neutral: weights come from any WeightStore).
-import { Graph, ops, type FloatType, type WeightStore } from '@sana/core';
+import { ArgumentError, Graph, ops, type FloatType, type WeightStore } from '@sana/core';
 import type { DcAeConfig } from './config.js';
+import { RMS_NORM_MODES, type RmsNormMode } from './layers.js';
 import { decoder } from './decoder.js';
 import { encoder } from './encoder.js';
 import { loadPartWeights } from './weights.js';
@@ -14,6 +15,18 @@ export interface DcAeGraphOptions {
    * latents, exactly `AutoencoderDC.encode(x).latent` / `decode(z)`.
    */
   readonly diffusionSpace?: boolean;
+  /**
+   * Graph variant of the channel RMSNorms (issue 11): 'fp32' (default, the reference's fp32 statistics),
+   * 'fp16' (no Cast pair in fp16 graphs), 'simplified' (one `SimplifiedLayerNormalization` kernel in NHWC).
+   * All three are the same function; in fp32 graphs they differ only by float rounding.
+   */
+  readonly rmsNorm?: RmsNormMode;
+}
+
+function rmsNormMode(o: DcAeGraphOptions): RmsNormMode {
+  const m = o.rmsNorm ?? 'fp32';
+  if (!RMS_NORM_MODES.includes(m)) throw new ArgumentError('rmsNorm', `is ${JSON.stringify(m)}; expected one of ${RMS_NORM_MODES.map((x) => `'${x}'`).join(', ')}`);
+  return m;
 }
 
 /** Graph input / output names. */
@@ -27,12 +40,13 @@ export const DC_AE_IO = { image: 'image', latent: 'latent' } as const;
  * const session = await backend.createSession(serializeModel(g).model);
  */
 export async function buildDecoderGraph(config: DcAeConfig, weights: WeightStore, options: DcAeGraphOptions = {}): Promise<Graph> {
+  const rmsNorm = rmsNormMode(options);
   const { spec, weights: w } = await loadPartWeights(weights, config, 'decoder');
   const g = new Graph('dc_ae_decoder', { floatType: options.floatType ?? 'float32' });
   let z = g.input(DC_AE_IO.latent, 'float32', ['batch', config.latentChannels, 'latent_height', 'latent_width']);
   if (options.diffusionSpace) z = ops.div(g, z, g.float(config.scalingFactor, [], 'float32'), 'unscale');
   if (g.floatType === 'float16') z = ops.cast(g, z, 'float16');
-  let y = decoder({ g, weights: w, spec }, z, config);
+  let y = decoder({ g, weights: w, spec, rmsNorm }, z, config);
   if (g.floatType === 'float16') y = ops.cast(g, y, 'float32');
   g.output(y, DC_AE_IO.image, 'float32', ['batch', config.inChannels, 'height', 'width']);
   return g;
@@ -44,11 +58,12 @@ export async function buildDecoderGraph(config: DcAeConfig, weights: WeightStore
  * @example const g = await buildEncoderGraph(config, store);
  */
 export async function buildEncoderGraph(config: DcAeConfig, weights: WeightStore, options: DcAeGraphOptions = {}): Promise<Graph> {
+  const rmsNorm = rmsNormMode(options);
   const { spec, weights: w } = await loadPartWeights(weights, config, 'encoder');
   const g = new Graph('dc_ae_encoder', { floatType: options.floatType ?? 'float32' });
   let x = g.input(DC_AE_IO.image, 'float32', ['batch', config.inChannels, 'height', 'width']);
   if (g.floatType === 'float16') x = ops.cast(g, x, 'float16');
-  let z = encoder({ g, weights: w, spec }, x, config);
+  let z = encoder({ g, weights: w, spec, rmsNorm }, x, config);
   if (g.floatType === 'float16') z = ops.cast(g, z, 'float32');
   if (options.diffusionSpace) z = ops.mul(g, z, g.float(config.scalingFactor, [], 'float32'), 'scale');
   g.output(z, DC_AE_IO.latent, 'float32', ['batch', config.latentChannels, 'latent_height', 'latent_width']);

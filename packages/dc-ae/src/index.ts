@@ -4,4 +4,4 @@ export { buildDecoderGraph, buildEncoderGraph, DC_AE_IO, type DcAeGraphOptions }
 export { DcAeDecoder, DcAeEncoder, type DcAeSessionOptions } from './dc-ae.js';
 export { decodeTiled, tileStarts, latentTiling, DEFAULT_TILE, type TileOptions } from './tiling.js';
 export { loadPartWeights, parameterCount, randomDcAeWeights, weightSpec, MemoryWeights, type DcAePart } from './weights.js';
-export type { WeightSpec } from './layers.js';
+export { RMS_NORM_MODES, type WeightSpec, type RmsNormMode } from './layers.js';

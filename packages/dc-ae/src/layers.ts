@@ -12,7 +12,18 @@ export interface BuildContext {
   readonly g: Graph;
   readonly weights: ReadonlyMap<string, Float32Array>;
   readonly spec: WeightSpec;
+  /** How channel RMSNorms are built (graph option `rmsNorm`, default 'fp32'); see rmsNormChannels. */
+  readonly rmsNorm?: RmsNormMode;
 }
+
+/**
+ * Channel RMSNorm in the graph: 'fp32' (the reference: statistics in fp32, Cast in and out in fp16 graphs);
+ * 'fp16' (everything in the graph's type, no Casts: x^2 overflows fp16 for |x| > 256); 'simplified' (ORT's
+ * `SimplifiedLayerNormalization` contrib op over the channels of NHWC, fp32 accumulation inside the one kernel,
+ * entered and left by the NCHW<->NHWC transposes that an NHWC execution provider's Conv layout cancels).
+ */
+export type RmsNormMode = 'fp32' | 'fp16' | 'simplified';
+export const RMS_NORM_MODES: readonly RmsNormMode[] = ['fp32', 'fp16', 'simplified'];
 
 /** The checkpoint tensor `key` as an initializer of the same name, viewed with `dims` (same element count). */
 export function param(ctx: BuildContext, key: string, dims?: readonly number[]): Value {
@@ -72,11 +83,21 @@ export function normSpec(spec: WeightSpec, key: string, type: NormType, c: numbe
 export function rmsNormChannels(ctx: BuildContext, x: Value, key: string, eps = 1e-5): Value {
   const { g } = ctx;
   const c = ctx.spec.get(`${key}.weight`)![0];
+  const mode = ctx.rmsNorm ?? 'fp32';
   return g.scope(key, () => {
-    const half = g.floatType === 'float16';
+    if (mode === 'simplified') {
+      // SimplifiedLayerNormalization normalizes over the axes from `axis` on: channels last, so axis -1 of NHWC.
+      const nhwc = ops.transpose(g, x, [0, 2, 3, 1], 'to_nhwc'); // [B, H, W, C]
+      const y = g.node('SimplifiedLayerNormalization', [nhwc, param(ctx, `${key}.weight`)], {
+        axis: -1, epsilon: { float: eps }, stash_type: 1,
+      }, { name: 'SimplifiedLayerNorm' }); // [B, H, W, C], statistics in fp32 (stash_type 1)
+      const biased = ops.add(g, y, param(ctx, `${key}.bias`)); // + bias [C] over the last axis
+      return ops.transpose(g, biased, [0, 3, 1, 2], 'to_nchw'); // [B, C, H, W]
+    }
+    const half = g.floatType === 'float16' && mode === 'fp32';
     const x32 = half ? ops.cast(g, x, 'float32') : x;
     const ms = ops.reduceMean(g, ops.mul(g, x32, x32), [1]); // [B, 1, H, W]
-    const inv = ops.reciprocal(g, ops.sqrt(g, ops.add(g, ms, g.float(eps, [], 'float32'))));
+    const inv = ops.reciprocal(g, ops.sqrt(g, ops.add(g, ms, g.float(eps, [], half ? 'float32' : g.floatType))));
     let y = ops.mul(g, x32, inv);
     if (half) y = ops.cast(g, y, 'float16');
     y = ops.mul(g, y, param(ctx, `${key}.weight`, [c, 1, 1]));

@@ -6,3 +6,4 @@ export { SanaTransformer, transformerFeeds, type TransformerInputs } from './tra
 export { timestepFrequencies } from './timestep-embedding.js';
 export { sinCosFrequencies } from './patch-embed.js';
 export { LINEAR_ATTENTION_EPS } from './linear-attention.js';
+export { DEFAULT_DIT_VARIANT, DIT_VARIANTS, resolveDitVariant, type DitGraphVariant, type ResolvedDitVariant } from './graph-variant.js';

@@ -1,6 +1,6 @@
 // Shared layer helpers of the Linear DiT graph: per-module weights, checkpoint linears, norms, and fp32 islands in fp16 graphs.
 // Abbreviations: g = the graph, x = the input value, mw = one module's weights.
-import { ops, type Graph, type Value } from '@sana/core';
+import { ops, type FloatType, type Graph, type Value } from '@sana/core';
 import type { SanaTransformerConfig } from './config.js';
 
 /** What every module builder needs: the graph, the config, and the checkpoint (shapes already checked). */
@@ -63,6 +63,30 @@ export const isHalf = (g: Graph) => g.floatType === 'float16';
 export const to32 = (g: Graph, x: Value): Value => (isHalf(g) ? ops.cast(g, x, 'float32') : x);
 /** Back to the graph's float type (no node in an fp32 graph). */
 export const toFt = (g: Graph, x: Value): Value => (isHalf(g) ? ops.cast(g, x, 'float16') : x);
+
+/** The float type attention math runs in, with the casts into and out of it (graph variant `attentionPrecision`). */
+export interface AttentionPrecision {
+  /** float32 in fp32 graphs and in fp16 graphs that keep the reference's fp32 islands; else float16. */
+  readonly type: FloatType;
+  /** Graph type -> attention type (no node when they agree). */
+  up(x: Value): Value;
+  /** Attention type -> graph type (no node when they agree). */
+  down(x: Value): Value;
+  /** A scalar constant of the attention type. */
+  scalar(v: number): Value;
+}
+
+/** `keep32`: whether an fp16 graph keeps the attention in fp32 (the reference's upcast). */
+export function attentionPrecision(g: Graph, keep32: boolean): AttentionPrecision {
+  const island = isHalf(g) && keep32;
+  const type: FloatType = island ? 'float32' : g.floatType;
+  return {
+    type,
+    up: (x) => (island ? ops.cast(g, x, 'float32') : x),
+    down: (x) => (island ? ops.cast(g, x, 'float16') : x),
+    scalar: (v) => g.float(v, undefined, type),
+  };
+}
 
 /** torch `nn.LayerNorm(dim, elementwise_affine=False)` over the last axis (ONNX needs a scale: ones). */
 export function layerNormPlain(g: Graph, x: Value, dim: number, eps: number): Value {

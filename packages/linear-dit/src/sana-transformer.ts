@@ -3,8 +3,10 @@
 import { Graph, ops, type FloatType, type WeightStore } from '@sana/core';
 import { innerDim, validateConfig, type SanaTransformerConfig } from './config.js';
 import { captionProjection } from './caption-projection.js';
-import { maskBias } from './cross-attention.js';
-import { chunk, layerNormPlain, loadModule, modulate, type BuildContext } from './layers.js';
+import { maskBias, mhaBias } from './cross-attention.js';
+import { resolveDitVariant, type DitGraphVariant } from './graph-variant.js';
+import { attentionPrecision, chunk, layerNormPlain, loadModule, modulate, type BuildContext } from './layers.js';
+import { headMasks } from './linear-attention.js';
 import { patchEmbed, unpatchify } from './patch-embed.js';
 import { sanaBlock } from './sana-block.js';
 import { timeConditioning } from './timestep-embedding.js';
@@ -18,6 +20,8 @@ export interface BuildTransformerOptions {
   readonly floatType?: FloatType;
   /** Graph name (default 'transformer'); it appears in error messages. */
   readonly name?: string;
+  /** Layout / fused-op / precision variant (graph-variant.ts); default: the reference layout. */
+  readonly variant?: DitGraphVariant;
 }
 
 /** The graph's input and output names. */
@@ -48,6 +52,7 @@ export const TRANSFORMER_IO = {
  */
 export async function buildTransformerGraph(config: SanaTransformerConfig, weights: WeightStore, options: BuildTransformerOptions = {}): Promise<Graph> {
   validateConfig(config);
+  const variant = resolveDitVariant(options.variant);
   checkWeights(config, weights);
   const c = config;
   const d = innerDim(c);
@@ -66,13 +71,21 @@ export async function buildTransformerGraph(config: SanaTransformerConfig, weigh
   const text = await captionProjection(ctx, textIn);
   const textBias = maskBias(g, mask);
   const modulation = ops.reshape(g, time.modulation, [0, 6, d], 'modulation_6'); // [B, 6D] -> [B, 6, D]
+  // Values the variants share between blocks: built once here, not once per block.
+  const attnType = attentionPrecision(g, variant.attentionPrecision === 'fp32').type;
+  const crossBias = variant.crossAttention === 'mha' ? mhaBias(g, textBias, tokens, attnType)
+    : attnType === 'float32' ? textBias : ops.cast(g, textBias, attnType);
+  const shared = {
+    variant,
+    headMasks: variant.linearAttention === 'block-diagonal' ? headMasks(g, c.numAttentionHeads, c.attentionHeadDim, attnType) : undefined,
+  };
 
   let h = tokens;
   for (let i = 0; i < c.numLayers; i++) {
     const prefix = `transformer_blocks.${i}`;
     const mw = await loadModule(ctx, prefix);
     const hin = h;
-    h = g.scope(prefix, () => sanaBlock(mw, hin, { modulation, text, textBias, grid }, c));
+    h = g.scope(prefix, () => sanaBlock(mw, hin, { modulation, text, textBias: crossBias, grid, ...shared }, c));
   }
 
   const mw = await loadModule(ctx, '', ['scale_shift_table', 'proj_out.weight', 'proj_out.bias']);
