@@ -24,6 +24,8 @@ export interface FixtureReport {
   readonly pixelsBase64: string;
   readonly seconds: { load: number; generate: number; textEncoder: number; denoise: number; decode: number };
   readonly crossOriginIsolated: boolean;
+  /** Where the pipeline's denoising loop ran ('device' on WebGPU: latents stay in GPU buffers between steps). */
+  readonly denoiseLoop: 'device' | 'host';
 }
 
 declare global {

@@ -86,6 +86,7 @@ export async function runFixture(o: FixtureOptions = {}, cb: LoadCallbacks & { o
     pixelsBase64: base64(new Uint8Array(result.pixels.buffer, result.pixels.byteOffset, result.pixels.byteLength)),
     seconds: { load: (t1 - t0) / 1000, generate: (t2 - t1) / 1000, ...pick(result.timings) },
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    denoiseLoop: result.denoiseLoop,
   };
   return { report, result };
 }

@@ -124,6 +124,7 @@ describe.skipIf(!haveChromium)('browser example (headless Chromium)', () => {
     const { report, seconds, page, context, log } = await runInPage('wasm', [...BASE_ARGS, '--disable-gpu'], { device: 'wasm', cacheName: CACHE });
     try {
       expect(report.device).toBe('wasm');
+      expect(report.denoiseLoop).toBe('host'); // wasm: host tensors, the TypeScript samplers
       expect(report.crossOriginIsolated).toBe(true);
       expect(page.workers().map((w) => new URL(w.url()).pathname)).toContainEqual(expect.stringMatching(/\/assets\/onnxruntime-web-[\w-]+\.js$/));
       // What the page shows: the last step, one canvas per image, a PNG link, download progress of the last file.
@@ -156,6 +157,7 @@ describe.skipIf(!haveChromium)('browser example (headless Chromium)', () => {
     const { report, seconds, context, log } = await runInPage('webgpu', [...BASE_ARGS, ...SWIFTSHADER_ARGS], { device: 'webgpu' });
     try {
       expect(report.device).toBe('webgpu');
+      expect(report.denoiseLoop).toBe('device'); // latents, text states and solver history stay in GPU buffers
       await check('webgpu', report, seconds, log);
     } finally {
       await context.close();

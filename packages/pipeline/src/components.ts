@@ -48,10 +48,11 @@ export interface LoadOptions {
   /** How a built graph becomes a session (Node: through external data when over 2 GB). */
   readonly openSession?: (backend: Backend, graph: Graph, label: string) => Promise<Session>;
   /**
-   * How a converted ONNX file becomes a session (Node: from its local path, so ORT finds the external data
-   * beside it). Default: from the bytes, with the manifest's external data files passed along.
+   * How a converted ONNX file becomes a session (Node: from its local path when it has external data, so ORT finds
+   * that beside it). Default: from the bytes, with the manifest's external data files passed along. `modelBytes`
+   * is the file as already read (for the external data check), so an opener need not read it again.
    */
-  readonly openModelFile?: (backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string) => Promise<Session>;
+  readonly openModelFile?: (backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string, modelBytes: Uint8Array) => Promise<Session>;
 }
 
 const PIPELINE_CLASSES = ['SanaPipeline', 'SanaSprintPipeline'] as const;
@@ -127,10 +128,10 @@ export const graphBuilders = {
 export const DTYPE_KEY: Record<ConvertedComponent, ComponentName> = { text_encoder: 'textEncoder', transformer: 'transformer', vae_decoder: 'vae' };
 export const componentFloatType = (dtype: DTypeOption | undefined, c: ConvertedComponent) => floatTypeOf(dtype, DTYPE_KEY[c]);
 
-async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string): Promise<Session> {
+async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string, modelBytes: Uint8Array): Promise<Session> {
   const dir = model.includes('/') ? model.slice(0, model.lastIndexOf('/') + 1) : '';
   const ext = await Promise.all(externalData.map(async (p) => ({ path: p.slice(dir.length), data: await src.readBytes(p) })));
-  return backend.createSession(await src.readBytes(model), { label, externalData: ext.length ? ext : undefined });
+  return backend.createSession(modelBytes, { label, externalData: ext.length ? ext : undefined });
 }
 
 /**
@@ -191,9 +192,10 @@ async function loadConverted(src: ModelSource, backend: Backend, options: LoadOp
     progress({ stage: 'session', component: label });
     // Every external data path the ONNX file names must be one the manifest lists (all inside the folder).
     const file = `${src.name}/${e.model}`;
-    checkExternalData(await src.readBytes(e.model), e.model, e.externalData, file);
+    const bytes = await src.readBytes(e.model);
+    checkExternalData(bytes, e.model, e.externalData, file);
     try {
-      return await openFile(c === 'transformer' ? withOutputsOnDevice(backend) : backend, src, e.model, e.externalData, label);
+      return await openFile(c === 'transformer' ? withOutputsOnDevice(backend) : backend, src, e.model, e.externalData, label, bytes);
     } catch (err) {
       // A corrupt or hand-edited ONNX file: name the file, not just ORT's parser message.
       if (err instanceof BackendError) throw new FormatError(`ONNX Runtime could not open it as the ${label} (${err.message})`, file, { cause: err });

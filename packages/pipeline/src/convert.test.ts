@@ -3,8 +3,11 @@ import { mkdtemp, readFile, writeFile, mkdir, readdir, symlink } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBackend } from '@sana/core';
 import { convertCheckpoint } from './convert.js';
-import { SanaPipeline } from './index.node.js';
+import { loadComponents } from './components.js';
+import { SanaPipeline, folderSource } from './index.node.js';
+import type { ModelSource } from './model-source.js';
 import { parseManifest } from './manifest.js';
 
 const sana = fileURLToPath(new URL('../../../fixtures/reference/sana', import.meta.url));
@@ -19,6 +22,17 @@ describe('sana convert', () => {
     const a = await (await SanaPipeline.fromPretrained(out)).generate(args);
     const b = await (await SanaPipeline.fromPretrained(sana)).generate(args);
     expect(a.pixels).toEqual(b.pixels);
+  });
+
+  it('reads each converted ONNX file once: the bytes checked for external data are the bytes the session gets', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'conv-')), 'model');
+    await convertCheckpoint(sana, out);
+    const src = await folderSource(out);
+    const reads = new Map<string, number>();
+    const counting: ModelSource = { ...src, readBytes: (rel) => { reads.set(rel, (reads.get(rel) ?? 0) + 1); return src.readBytes(rel); } };
+    const parts = await loadComponents(counting, await createBackend('cpu'));
+    expect([...reads].filter(([rel]) => rel.endsWith('.onnx'))).toEqual([['text_encoder/model.onnx', 1], ['transformer/model.onnx', 1], ['vae_decoder/model.onnx', 1]]);
+    expect(parts.vae.session.outputNames).toEqual(['image']);
   });
 
   it('converts to fp16 graphs that stay close to fp32', async () => {

@@ -80,6 +80,8 @@ export interface GenerateResult {
   readonly latents: Float32Array;
   /** Seconds per stage. */
   readonly timings: { textEncoder: number; denoise: number; decode: number; total: number };
+  /** Where the denoising loop ran: 'device' (latents and text states stayed in device memory; see `deviceLoop`) or 'host'. */
+  readonly denoiseLoop: 'device' | 'host';
 }
 
 export interface Resolved {

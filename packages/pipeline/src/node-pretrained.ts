@@ -12,8 +12,12 @@ export interface PretrainedOptions extends Omit<LoadOptions, 'openSession' | 'op
   readonly onDownload?: (p: DownloadProgress) => void;
 }
 
-/** Opens a converted ONNX file from its local path, so ORT reads the external data beside it (the whole set downloaded first). */
-async function openModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string, threads?: number) {
+/**
+ * Opens a converted ONNX file: an inline one (no external data) from the bytes `loadComponents` already read; one
+ * with external data from its local path, so ORT reads the data beside it (the whole set downloaded first).
+ */
+async function openModelFile(backend: Backend, src: ModelSource, model: string, externalData: readonly string[], label: string, modelBytes: Uint8Array, threads?: number) {
+  if (!externalData.length) return backend.createSession(modelBytes, { label, threads });
   for (const p of externalData) await src.localFile!(p);
   return backend.createSession(await src.localFile!(model), { label, threads });
 }
@@ -25,6 +29,6 @@ export async function loadPretrained(source: string, options: PretrainedOptions 
   return loadComponents(src, backend, {
     ...options,
     openSession: (b, g, label) => sessionFromGraph(b, g, { label, threads: options.threads }),
-    openModelFile: (b, s, m, ext, label) => openModelFile(b, s, m, ext, label, options.threads),
+    openModelFile: (b, s, m, ext, label, bytes) => openModelFile(b, s, m, ext, label, bytes, options.threads),
   });
 }

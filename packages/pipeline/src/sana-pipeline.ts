@@ -107,6 +107,7 @@ export class SanaPipeline {
     return {
       ...dec, latents,
       timings: { textEncoder: (t1 - t0) / 1000, denoise: (t2 - t1) / 1000, decode: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+      denoiseLoop: onDevice ? 'device' : 'host',
     };
   }
 
