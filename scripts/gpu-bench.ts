@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createBackend, randn, sessionFromGraph, tensor, float32,
+  createBackend, randn, sessionFromGraph, tensor, float32, timeIt, timed,
   type Backend, type Device, type FloatType, type Graph, type Session, type SessionOptions,
 } from '@sana/core';
 import { RandomWeights, SANA_600M_1024PX, SANA_1600M_4KPX, SANA_SPRINT_600M_1024PX, SanaTransformer, buildTransformerGraph, type SanaTransformerConfig } from '@sana/linear-dit';
@@ -33,18 +33,7 @@ const want = (t: string) => !only || only.includes(t);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ device, dtype: ft === 'float16' ? 'fp16' : 'fp32', ...o }));
 
-async function median(fn: () => Promise<unknown>, n = runs, warm = 1) {
-  for (let i = 0; i < warm; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) { const t = performance.now(); await fn(); ms.push(performance.now() - t); }
-  ms.sort((a, b) => a - b);
-  return round(ms[Math.floor(ms.length / 2)]);
-}
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await fn();
-  return [r, round(performance.now() - t)];
-}
+const median = async (fn: () => Promise<unknown>, n = runs, warm = 1) => (await timeIt(fn, n, warm)).median_ms;
 
 const backend: Backend = await createBackend(device);
 const open = (g: Graph, label: string, extra?: SessionOptions['extra']) => sessionFromGraph(backend, g, { label, extra });

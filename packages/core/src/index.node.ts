@@ -10,4 +10,5 @@ export async function createBackend(device: Device = 'auto'): Promise<Backend> {
   return createNodeBackend(device);
 }
 export { openFixture } from './node-fixture.js';
-export { writeOnnxModel, sessionFromGraph, IN_MEMORY_LIMIT } from './node-model-io.js';
+export { writeOnnxModel, sessionFromGraph, sessionFromGraphBuilder, collectGarbage, IN_MEMORY_LIMIT } from './node-model-io.js';
+export { timeIt, timeInterleaved, timed, median, peakRssMiB, rssMiB, resetPeakRss, type Timing } from './bench-util.js';

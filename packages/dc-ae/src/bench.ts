@@ -1,30 +1,20 @@
 // Node-only benchmark targets `dc-ae` and `dc-ae-4k`: full-size f32c32 decoder (random weights) on the CPU.
 // Peak memory is the process's VmHWM, reset before each measurement through /proc/self/clear_refs (Linux).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createBackend, float32, randn, type Device } from '@sana/core';
+import { createBackend, float32, peakRssMiB, randn, resetPeakRss, rssMiB, timed, type Device } from '@sana/core';
 import { DC_AE_F32C32_SANA_1_0 } from './config.js';
 import { DcAeDecoder } from './dc-ae.js';
 import { randomDcAeWeights } from './weights.js';
 
 interface Ctx { readonly device: Device; readonly threads?: number; readonly quick: boolean }
 
-const statusMiB = (field: string) => {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.memoryUsage().rss / 1048576);
-};
-/** Starts a new peak-RSS window (the kernel resets VmHWM to the current RSS); false where unsupported. */
-function resetPeak(): boolean {
-  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
-}
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** One timed call with its peak RSS (MiB) and the RSS it started from. */
 async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number; peak_mib: number; base_mib: number }> {
-  resetPeak();
-  const base = statusMiB('VmRSS');
-  const t0 = performance.now();
-  const result = await fn();
-  return { result, ms: round(performance.now() - t0), peak_mib: statusMiB('VmHWM'), base_mib: base };
+  resetPeakRss();
+  const base = rssMiB();
+  const [result, ms] = await timed(fn);
+  return { result, ms, peak_mib: peakRssMiB(), base_mib: base };
 }
 
 function latent(side: number, seed: number) {
@@ -61,7 +51,7 @@ export const dcAeBench = {
   default: true,
   async run(ctx: Ctx): Promise<Record<string, unknown>> {
     const { dec, build_s } = await decoder(ctx);
-    const out: Record<string, unknown> = { model: 'dc-ae-f32c32-sana-1.0 decoder', params_m: 159.2, build_s, rss_after_build_mib: statusMiB('VmRSS') };
+    const out: Record<string, unknown> = { model: 'dc-ae-f32c32-sana-1.0 decoder', params_m: 159.2, build_s, rss_after_build_mib: rssMiB() };
     const tiling = ctx.quick ? { tileSize: 256, stride: 224 } : { tileSize: 512, stride: 448 };
     // ORT keeps its arena at the largest size seen, so sizes go smallest working set first: each peak is then
     // what that size needs (a first run included), not a leftover of a larger one.

@@ -14,10 +14,41 @@ function checkFloat4d(name: string, t: Tensor) {
   if (t.dims.length !== 4) throw new ArgumentError(name, `has shape [${t.dims.join(', ')}]; expected 4 dimensions [batch, channels, height, width]`);
 }
 
-function checkIo(s: Session, input: string, output: string, what: string) {
-  if (!s.inputNames.includes(input) || !s.outputNames.includes(output)) {
-    throw new ArgumentError('session', `is not a DC-AE ${what}: it has inputs [${s.inputNames.join(', ')}] and outputs [${s.outputNames.join(', ')}], expected ${input} -> ${output}`);
+/** What tells the two parts apart: the graph builder and the session's one input -> one output. */
+interface Part {
+  readonly name: 'encoder' | 'decoder';
+  readonly build: typeof buildDecoderGraph;
+  readonly input: string;
+  readonly output: string;
+}
+const DECODER: Part = { name: 'decoder', build: buildDecoderGraph, input: DC_AE_IO.latent, output: DC_AE_IO.image };
+const ENCODER: Part = { name: 'encoder', build: buildEncoderGraph, input: DC_AE_IO.image, output: DC_AE_IO.latent };
+
+/** A session for `part`'s graph built from `weights` (serialized in memory: DC-AE is well under 2 GB). */
+async function openPartSession(part: Part, backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions): Promise<Session> {
+  const model = serializeModel(await part.build(config, weights, options)).model;
+  return backend.createSession(model, { threads: options.threads, label: `dc-ae ${part.name}` });
+}
+
+/** `session`, once it is known to have `part`'s input and output (else a clear error naming both, not ORT's). */
+function checkPartSession(part: Part, session: Session): Session {
+  if (!session.inputNames.includes(part.input) || !session.outputNames.includes(part.output)) {
+    throw new ArgumentError('session', `is not a DC-AE ${part.name}: it has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}], expected ${part.input} -> ${part.output}`);
   }
+  return session;
+}
+
+/** What DcAeDecoder and DcAeEncoder share: the session with its config and options, one run input -> output, release(). */
+abstract class DcAePart {
+  protected constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions, private readonly part: Part) {}
+
+  /** Runs the part on an input its subclass has checked. */
+  protected async runPart(x: Tensor): Promise<Tensor<'float32'>> {
+    const out = await this.session.run({ [this.part.input]: x });
+    return out[this.part.output] as Tensor<'float32'>;
+  }
+
+  release() { return this.session.release(); }
 }
 
 /**
@@ -27,13 +58,13 @@ function checkIo(s: Session, input: string, output: string, what: string) {
  * const image = await dec.decode(float32(z, [1, 32, 32, 32])); // [1, 3, 1024, 1024], about [-1, 1]
  * const big = await dec.decodeTiled(float32(z4k, [1, 32, 128, 128])); // 4096 x 4096 in 512-pixel tiles
  */
-export class DcAeDecoder {
-  private constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions) {}
+export class DcAeDecoder extends DcAePart {
+  private constructor(config: DcAeConfig, session: Session, options: DcAeSessionOptions) {
+    super(config, session, options, DECODER);
+  }
 
   static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeDecoder> {
-    const model = serializeModel(await buildDecoderGraph(config, weights, options)).model;
-    const session = await backend.createSession(model, { threads: options.threads, label: 'dc-ae decoder' });
-    return new DcAeDecoder(config, session, options);
+    return new DcAeDecoder(config, await openPartSession(DECODER, backend, config, weights, options), options);
   }
 
   /**
@@ -42,15 +73,13 @@ export class DcAeDecoder {
    * @example const dec = DcAeDecoder.fromSession(config, await backend.createSession('vae_decoder.onnx'));
    */
   static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeDecoder {
-    checkIo(session, DC_AE_IO.latent, DC_AE_IO.image, 'decoder');
-    return new DcAeDecoder(config, session, options);
+    return new DcAeDecoder(config, checkPartSession(DECODER, session), options);
   }
 
   /** Latents [B, latent_channels, h, w] (raw, or diffusion-space with `diffusionSpace`) -> image [B, 3, 32h, 32w]. */
   async decode(latents: Tensor): Promise<Tensor<'float32'>> {
     this.check(latents);
-    const out = await this.session.run({ [DC_AE_IO.latent]: latents });
-    return out[DC_AE_IO.image] as Tensor<'float32'>;
+    return this.runPart(latents);
   }
 
   /** The same in overlapping tiles (default 512 px, stride 448), for 2K / 4K images; see tiling.ts. */
@@ -67,8 +96,6 @@ export class DcAeDecoder {
     }
     if (latents.dims.some((d) => d === 0)) throw new ArgumentError('latents', `has an empty dimension (shape [${latents.dims.join(', ')}])`);
   }
-
-  release() { return this.session.release(); }
 }
 
 /**
@@ -77,19 +104,18 @@ export class DcAeDecoder {
  * const enc = await DcAeEncoder.create(backend, config, store);
  * const z = await enc.encode(float32(pixels, [1, 3, 1024, 1024])); // [1, 32, 32, 32], raw (not scaled)
  */
-export class DcAeEncoder {
-  private constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions) {}
+export class DcAeEncoder extends DcAePart {
+  private constructor(config: DcAeConfig, session: Session, options: DcAeSessionOptions) {
+    super(config, session, options, ENCODER);
+  }
 
   static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeEncoder> {
-    const model = serializeModel(await buildEncoderGraph(config, weights, options)).model;
-    const session = await backend.createSession(model, { threads: options.threads, label: 'dc-ae encoder' });
-    return new DcAeEncoder(config, session, options);
+    return new DcAeEncoder(config, await openPartSession(ENCODER, backend, config, weights, options), options);
   }
 
   /** Wraps a session the caller made; it must have the inputs and outputs of `buildEncoderGraph` (`image` -> `latent`). */
   static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeEncoder {
-    checkIo(session, DC_AE_IO.image, DC_AE_IO.latent, 'encoder');
-    return new DcAeEncoder(config, session, options);
+    return new DcAeEncoder(config, checkPartSession(ENCODER, session), options);
   }
 
   /** Image [B, 3, H, W] in [-1, 1], H and W multiples of the compression ratio (32) -> latents [B, c, H/32, W/32]. */
@@ -101,9 +127,6 @@ export class DcAeEncoder {
     if (h % r !== 0 || w % r !== 0 || h === 0 || w === 0) {
       throw new ArgumentError('image', `is ${h}x${w} (height x width); both must be positive multiples of the compression ratio ${r} (e.g. ${Math.max(r, Math.round(h / r) * r)}x${Math.max(r, Math.round(w / r) * r)})`);
     }
-    const out = await this.session.run({ [DC_AE_IO.image]: image });
-    return out[DC_AE_IO.latent] as Tensor<'float32'>;
+    return this.runPart(image);
   }
-
-  release() { return this.session.release(); }
 }

@@ -1,12 +1,12 @@
 // Benchmark targets `dit` (Sana-600M at 512/1024/2048px) and `dit-1600m`: build time, graph size, forward time, peak memory.
 // Run heavy ones serialized with other work: `flock /tmp/sana-heavy.lock pnpm bench --only dit`.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { createBackend, randn, serializeModel, tensor, writeOnnxModel, type Device, type FloatType, type Graph } from '@sana/core';
+import {
+  collectGarbage, createBackend, peakRssMiB, randn, resetPeakRss, serializeModel, tensor, timeIt, timed, writeOnnxModel,
+  type Device, type FloatType, type Graph,
+} from '@sana/core';
 import { SANA_1600M_1024PX, SANA_600M_1024PX, innerDim, type SanaTransformerConfig } from './config.js';
 import { buildTransformerGraph } from './sana-transformer.js';
 import { SanaTransformer } from './transformer-session.js';
@@ -19,32 +19,6 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const TEXT_LEN = 300;
 const BATCH = 2;
 
-/** Peak RSS (VmHWM) in MiB; `resetPeak` lowers it to the current RSS (Linux clear_refs 5) so each phase is measured alone. */
-function peakRssMiB(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Math.round(Number(m[1]) / 1024);
-  } catch { /* not Linux */ }
-  return Math.round(process.memoryUsage().rss / 1048576);
-}
-function resetPeak(): boolean {
-  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
-}
-
-/** Collects garbage now when V8 allows it, so the graph's weight buffers are gone before ORT loads its copy. */
-function collectGarbage(): void {
-  try {
-    setFlagsFromString('--expose_gc');
-    (runInNewContext('gc') as () => void)();
-  } catch { /* best effort */ }
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [r, round(performance.now() - t0)];
-}
-
 interface SizeResult { px: number; latent: string; tokens: number; median_ms: number; min_ms: number; runs: number; ms_per_token: number; peak_rss_mib: number }
 
 /**
@@ -53,7 +27,7 @@ interface SizeResult { px: number; latent: string; tokens: number; median_ms: nu
  */
 export async function benchTransformer(config: SanaTransformerConfig, pxs: readonly number[], ctx: Ctx, runs = 2, floatType: FloatType = 'float32') {
   const params = countParameters(config);
-  resetPeak();
+  resetPeakRss(); // each phase's peak measured alone
   let graph: Graph | undefined;
   const [, buildMs] = await timed(async () => { graph = await buildTransformerGraph(config, new RandomWeights(config, 0), { floatType }); });
   const nodes = graph!.nodes.length;
@@ -81,13 +55,9 @@ export async function benchTransformer(config: SanaTransformerConfig, pxs: reado
         encoderAttentionMask: tensor('float32', new Float32Array(BATCH * TEXT_LEN).fill(1), [BATCH, TEXT_LEN]),
         guidance: config.guidanceEmbeds ? 0.45 : undefined,
       };
-      resetPeak();
-      await dit.forward(inputs); // warm-up
-      const ms: number[] = [];
-      for (let i = 0; i < runs; i++) ms.push((await timed(() => dit.forward(inputs)))[1]);
-      ms.sort((a, b) => a - b);
-      const median = ms[Math.floor(ms.length / 2)];
-      sizes.push({ px, latent: `${hw}x${hw}`, tokens, median_ms: median, min_ms: ms[0], runs, ms_per_token: round(median / (BATCH * tokens), 3), peak_rss_mib: peakRssMiB() });
+      resetPeakRss();
+      const t = await timeIt(() => dit.forward(inputs), runs, 1);
+      sizes.push({ px, latent: `${hw}x${hw}`, tokens, ...t, ms_per_token: round(t.median_ms / (BATCH * tokens), 3), peak_rss_mib: peakRssMiB() });
     }
     await dit.release();
     // Linear attention: time per token should stay flat as tokens grow 4x per step (an N^2 model would grow 4x per step).

@@ -1,7 +1,7 @@
 // Benchmark target `int8-forms` (`pnpm bench --quant`): one DiT-sized linear layer in every INT8 form ORT CPU can
 // run, against fp32 MatMul, interleaved in one process: the measurement behind the pass's choice of ops.
 // Abbreviations: M = rows (batch x tokens), K / N = in / out features, x = the activation.
-import { Graph, compareArrays, createBackend, randn, serializeModel, tensor, type Device, type Value } from '@sana/core';
+import { Graph, compareArrays, createBackend, median, randn, serializeModel, tensor, timeInterleaved, type Device, type Value } from '@sana/core';
 import { MS_DOMAIN } from './w8a8-cpu.js';
 import { QMAX, quantizeBlockwise, quantizePerChannel } from './weight-quant.js';
 
@@ -66,16 +66,7 @@ async function timeForms(candidates: Record<string, Form>, dims: number[], w: Fl
   }
   const outs: Float32Array[] = [];
   for (const { s } of sessions) { outs.push((await s.run({ x })).y.data as Float32Array); await s.run({ x }); }
-  const ms: number[][] = sessions.map(() => []);
-  for (let r = 0; r < runs; r++) {
-    const order = r % 2 === 0 ? sessions.map((_, i) => i) : sessions.map((_, i) => sessions.length - 1 - i);
-    for (const i of order) {
-      const t0 = performance.now();
-      await sessions[i].s.run({ x });
-      ms[i].push(performance.now() - t0);
-    }
-  }
-  const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+  const ms = await timeInterleaved(sessions.map(({ s }) => () => s.run({ x })), runs);
   const base = median(ms[0]);
   const forms: Record<string, unknown> = {};
   sessions.forEach(({ name }, i) => {

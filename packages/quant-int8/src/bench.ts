@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  compareArrays, createBackend, randn, serializeModel, tensor, writeOnnxModel,
+  compareArrays, createBackend, median, randn, serializeModel, tensor, timeInterleaved, writeOnnxModel,
   type Device, type Graph, type NodeSpec, type Tensor,
 } from '@sana/core';
 import { RandomWeights, SANA_600M_1024PX, SanaTransformer, buildTransformerGraph, type SanaTransformerConfig } from '@sana/linear-dit';
@@ -85,19 +85,9 @@ export async function benchQuantTransformer(config: SanaTransformerConfig, px: n
     };
     const outputs: Tensor[] = [];
     for (const s of sessions) outputs.push(await s.dit.forward(inputs)); // warm-up (and the outputs compared below)
-    const ms: number[][] = sessions.map(() => []);
-    for (let r = 0; r < runs; r++) {
-      // Alternate the order each round so no variant always runs right after the same neighbour.
-      const order = r % 2 === 0 ? sessions.map((_, i) => i) : sessions.map((_, i) => sessions.length - 1 - i);
-      for (const i of order) {
-        const t0 = performance.now();
-        await sessions[i].dit.forward(inputs);
-        ms[i].push(performance.now() - t0);
-      }
-    }
+    const ms = await timeInterleaved(sessions.map((s) => () => s.dit.forward(inputs)), runs);
     for (const s of sessions) await s.dit.release();
     const ref = outputs[0].data as Float32Array;
-    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     const fp32 = { median: median(ms[0]), bytes: files[0].bytes };
     const results: Record<string, unknown> = {};
     sessions.forEach((s, i) => {

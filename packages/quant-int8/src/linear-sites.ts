@@ -1,6 +1,7 @@
 // Finds the linear layers of a graph that INT8 can take: MatMul by a constant [K, N] weight and 1x1 Conv.
 // Abbreviations: K = input features, N = output features (a 1x1 conv's C_in and C_out).
 import { float16ToFloat32, type Graph, type NodeSpec, type Tensor, type Value } from '@sana/core';
+import type { GraphEditor } from './graph-editor.js';
 
 /** One linear layer of the graph, as the rewrite needs it. */
 export interface LinearSite {
@@ -109,4 +110,48 @@ export function weightKN(g: Graph, site: LinearSite): Float32Array {
   const out = new Float32Array(k * n);
   for (let o = 0; o < n; o++) for (let i = 0; i < k; i++) out[i * n + o] = w[o * k + i];
   return out;
+}
+
+/** Where one site's INT8 form goes, as `rewriteSites` hands it over. */
+export interface SiteTarget {
+  /** The activation: the site's input, or for a conv site its NHWC transpose ([B, H, W, C]: a matmul over C). */
+  readonly x: Value;
+  /** The nodes replacing the site, in order: emit into this. */
+  readonly nodes: NodeSpec[];
+  /** The site node's name, to name the new nodes after. */
+  readonly base: string;
+  /** The name the form's last node must give its output: the site's output, or undefined for a conv site (the closing Transpose takes it). */
+  readonly outputName?: Value;
+}
+
+/**
+ * The loop every INT8 form shares: for each site, `form` emits the matmul that replaces it; a conv site runs NHWC
+ * between two Transposes (one to_nhwc per distinct input), and the folded bias Add goes. Returns the float weights
+ * and biases that no rewritten node reads any more.
+ * @example const orphans = rewriteSites(ed, sites, (site, t) => ed.emit(t.nodes, 'MatMul', [t.x, w], {}, { name: `${t.base}_q`, outputName: t.outputName })[0]);
+ */
+export function rewriteSites(ed: GraphEditor, sites: readonly LinearSite[], form: (site: LinearSite, target: SiteTarget) => Value): Value[] {
+  const nhwc = new Map<Value, Value>();
+  const orphans: Value[] = [];
+  for (const site of sites) {
+    const nodes: NodeSpec[] = [];
+    const base = site.node.name;
+    const conv = site.kind === 'conv1x1';
+    let x = site.input;
+    if (conv) {
+      let t = nhwc.get(x);
+      if (!t) {
+        t = ed.emit(nodes, 'Transpose', [x], { perm: [0, 2, 3, 1] }, { name: `${base}/to_nhwc` })[0]; // [B, C, H, W] -> [B, H, W, C]
+        nhwc.set(x, t);
+      }
+      x = t;
+    }
+    const y = form(site, { x, nodes, base, outputName: conv ? undefined : site.output });
+    if (conv) ed.emit(nodes, 'Transpose', [y], { perm: [0, 3, 1, 2] }, { name: `${base}/to_nchw`, outputName: site.output }); // [B, H, W, N] -> [B, N, H, W]
+    ed.replace(site.node, nodes);
+    if (site.biasAdd) ed.remove(site.biasAdd);
+    orphans.push(site.weight);
+    if (site.bias) orphans.push(site.bias);
+  }
+  return orphans;
 }

@@ -2,9 +2,9 @@
 // a CPU kernel). Weight-only by default (activations stay float); accuracy_level 4 lets a kernel quantize
 // the activations to int8 per block of K as well (ORT CPU: symmetric per token and block; WebGPU: DP4A paths).
 // Abbreviations: K / N = in / out features, bs = block size along K.
-import { ArgumentError, float32ToFloat16, tensor, type NodeSpec, type Value } from '@sana/core';
+import { ArgumentError, float32ToFloat16, tensor, type Value } from '@sana/core';
 import { addInitializer, type GraphEditor } from './graph-editor.js';
-import { weightKN, type LinearSite } from './linear-sites.js';
+import { rewriteSites, weightKN, type LinearSite } from './linear-sites.js';
 import { MS_DOMAIN } from './w8a8-cpu.js';
 import { quantizeBlockwise } from './weight-quant.js';
 
@@ -33,34 +33,14 @@ export function rewriteNBits(ed: GraphEditor, sites: readonly LinearSite[], opti
   const { g } = ed;
   const { blockSize, accuracyLevel } = checkNBitsOptions(options);
   const half = g.floatType === 'float16';
-  const nhwc = new Map<Value, Value>();
-  const orphans: Value[] = [];
-  for (const site of sites) {
-    const nodes: NodeSpec[] = [];
-    const base = site.node.name;
-    const conv = site.kind === 'conv1x1';
-    let x = site.input;
-    if (conv) {
-      let t = nhwc.get(x);
-      if (!t) {
-        t = ed.emit(nodes, 'Transpose', [x], { perm: [0, 2, 3, 1] }, { name: `${base}/to_nhwc` })[0]; // [B, C, H, W] -> [B, H, W, C]
-        nhwc.set(x, t);
-      }
-      x = t;
-    }
+  return rewriteSites(ed, sites, (site, { x, nodes, base, outputName }) => {
     const w = quantizeBlockwise(weightKN(g, site), site.k, site.n, blockSize);
     const b = addInitializer(g, `${site.key}.weight_q8`, tensor('uint8', w.packed, [site.n, w.kBlocks, blockSize]));
     const s = addInitializer(g, `${site.key}.weight_scales`, half ? tensor('float16', float32ToFloat16(w.scales), [w.scales.length]) : tensor('float32', w.scales, [w.scales.length]));
     const inputs = [x, b, s];
     if (site.bias) inputs.push('', '', site.bias); // zero_points, g_idx omitted
-    const y = ed.emit(nodes, 'MatMulNBits', inputs, { K: site.k, N: site.n, bits: 8, block_size: blockSize, accuracy_level: accuracyLevel }, {
-      name: `${base}_q8`, domain: MS_DOMAIN, outputName: conv ? undefined : site.output,
+    return ed.emit(nodes, 'MatMulNBits', inputs, { K: site.k, N: site.n, bits: 8, block_size: blockSize, accuracy_level: accuracyLevel }, {
+      name: `${base}_q8`, domain: MS_DOMAIN, outputName,
     })[0];
-    if (conv) ed.emit(nodes, 'Transpose', [y], { perm: [0, 3, 1, 2] }, { name: `${base}/to_nchw`, outputName: site.output }); // [B, H, W, N] -> [B, N, H, W]
-    ed.replace(site.node, nodes);
-    if (site.biasAdd) ed.remove(site.biasAdd);
-    orphans.push(site.weight);
-    if (site.bias) orphans.push(site.bias);
-  }
-  return orphans;
+  });
 }

@@ -3,7 +3,7 @@
 // Abbreviations: x = the activation, xq / xs / xz = its codes, scale and zero point, K / N = in / out features.
 import { tensor, type NodeSpec, type Value } from '@sana/core';
 import { addInitializer, type GraphEditor } from './graph-editor.js';
-import { weightKN, type LinearSite } from './linear-sites.js';
+import { rewriteSites, weightKN, type LinearSite } from './linear-sites.js';
 import { QMAX, quantizePerChannel } from './weight-quant.js';
 
 export const MS_DOMAIN = 'com.microsoft';
@@ -32,23 +32,9 @@ interface Quantized {
  */
 export function rewriteW8A8(ed: GraphEditor, sites: readonly LinearSite[], scheme: ActivationScheme): Value[] {
   const { g } = ed;
-  const nhwc = new Map<Value, Value>();
   const quantized = new Map<Value, Quantized>();
   let zp128: Value | undefined; // per-token only
-  const orphans: Value[] = [];
-
-  for (const site of sites) {
-    const nodes: NodeSpec[] = [];
-    const base = site.node.name;
-    let x = site.input;
-    if (site.kind === 'conv1x1') {
-      let t = nhwc.get(x);
-      if (!t) {
-        t = ed.emit(nodes, 'Transpose', [x], { perm: [0, 2, 3, 1] }, { name: `${base}/to_nhwc` })[0]; // [B, C, H, W] -> [B, H, W, C]
-        nhwc.set(x, t);
-      }
-      x = t;
-    }
+  return rewriteSites(ed, sites, (site, { x, nodes, base, outputName }) => {
     let q = quantized.get(x);
     if (!q) {
       q = scheme === 'per-tensor' ? quantizePerTensor(ed, nodes, x, base) : quantizePerToken(ed, nodes, x, base);
@@ -57,26 +43,16 @@ export function rewriteW8A8(ed: GraphEditor, sites: readonly LinearSite[], schem
     const w = quantizePerChannel(weightKN(g, site), site.k, site.n);
     const wq = addInitializer(g, `${site.key}.weight_int8`, tensor('int8', w.q, [site.k, site.n]));
     const ws = addInitializer(g, `${site.key}.weight_scale`, tensor('float32', w.scale, [site.n]));
-    const conv = site.kind === 'conv1x1';
-    const finalName = (last: boolean) => (last ? site.output : undefined);
-    let y: Value;
     if (scheme === 'per-tensor') {
       const inputs = [q.xq, wq, q.xs, ws, q.xz!];
       if (site.bias) inputs.push('', site.bias);
-      y = ed.emit(nodes, 'MatMulIntegerToFloat', inputs, {}, { name: `${base}_int8`, domain: MS_DOMAIN, outputName: finalName(!conv) })[0];
-    } else {
-      zp128 ??= scalarU8(ed, 128);
-      const acc = ed.emit(nodes, 'MatMulIntegerToFloat', [q.xq, wq, g.float(1, [], 'float32'), ws, zp128], {}, { name: `${base}_int8`, domain: MS_DOMAIN })[0];
-      y = ed.emit(nodes, 'Mul', [acc, q.xs], {}, { name: `${base}/token_scale`, outputName: finalName(!conv && !site.bias) })[0];
-      if (site.bias) y = ed.emit(nodes, 'Add', [y, site.bias], {}, { name: `${base}/bias`, outputName: finalName(!conv) })[0];
+      return ed.emit(nodes, 'MatMulIntegerToFloat', inputs, {}, { name: `${base}_int8`, domain: MS_DOMAIN, outputName })[0];
     }
-    if (conv) ed.emit(nodes, 'Transpose', [y], { perm: [0, 3, 1, 2] }, { name: `${base}/to_nchw`, outputName: site.output }); // [B, H, W, N] -> [B, N, H, W]
-    ed.replace(site.node, nodes);
-    if (site.biasAdd) ed.remove(site.biasAdd);
-    orphans.push(site.weight);
-    if (site.bias) orphans.push(site.bias);
-  }
-  return orphans;
+    zp128 ??= scalarU8(ed, 128);
+    const acc = ed.emit(nodes, 'MatMulIntegerToFloat', [q.xq, wq, g.float(1, [], 'float32'), ws, zp128], {}, { name: `${base}_int8`, domain: MS_DOMAIN })[0];
+    const y = ed.emit(nodes, 'Mul', [acc, q.xs], {}, { name: `${base}/token_scale`, outputName: site.bias ? undefined : outputName })[0];
+    return site.bias ? ed.emit(nodes, 'Add', [y, site.bias], {}, { name: `${base}/bias`, outputName })[0] : y;
+  });
 }
 
 function quantizePerTensor(ed: GraphEditor, nodes: NodeSpec[], x: Value, base: string): Quantized {

@@ -1,12 +1,10 @@
 // Benchmark target `text-encoder`: Gemma-2-2B (random weights) encoding 2 CHI-prefixed prompts, as the pipeline does.
 import { freemem, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { createBackend, int64, type Device } from '@sana/core';
+import { createBackend, int64, peakRssMiB, sessionFromGraphBuilder, timeIt, type Device } from '@sana/core';
 import { GEMMA_2_2B, gemma2ParamCount, type Gemma2Config } from './gemma2-config.js';
 import { randomGemma2Weights } from './gemma2-weights.js';
 import { buildGemma2Graph } from './gemma2-graph.js';
 import { promptLayout, DEFAULT_MAX_SEQUENCE_LENGTH } from './chi.js';
-import { sessionForGraph } from './node.js';
 
 /** The official CHI is 364 Gemma tokens with <bos> (reference.json `tokenizer.chi_num_tokens`, same tokenizer family). */
 const CHI_TOKENS = 364;
@@ -15,26 +13,6 @@ const CHI_TOKENS = 364;
 const QUICK: Gemma2Config = { ...GEMMA_2_2B, vocabSize: 4096, hiddenSize: 256, intermediateSize: 1024, numHiddenLayers: 2, headDim: 32, layerTypes: ['sliding_attention', 'full_attention'] };
 
 const mib = (b: number) => Math.round(b / 2 ** 20);
-
-function peakRssMiB(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Math.round(Number(m[1]) / 1024);
-  } catch { /* not Linux */ }
-  return mib(process.memoryUsage().rss);
-}
-
-async function median(fn: () => Promise<unknown>, runs: number, warmup: number) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { median_ms: Math.round(ms[Math.floor(ms.length / 2)]), min_ms: Math.round(ms[0]), runs };
-}
 
 /**
  * The bench target (registered in scripts/bench-targets.ts). Float type from SANA_TE_BENCH_FLOAT ('float32' default,
@@ -51,7 +29,7 @@ export const textEncoderBench = {
     const batch = 2;
     const backend = await createBackend(ctx.device);
     const t0 = performance.now();
-    const session = await sessionForGraph(
+    const session = await sessionFromGraphBuilder(
       backend,
       () => buildGemma2Graph(config, randomGemma2Weights(config, 0), { floatType, name: 'text_encoder' }),
       { threads: ctx.threads, label: 'text_encoder' },
@@ -62,7 +40,7 @@ export const textEncoderBench = {
     const ids = Array.from({ length: batch * totalLength }, (_, i) => 2 + ((i * 7919) % (config.vocabSize - 2)));
     const mask = Array.from({ length: batch * totalLength }, (_, i) => (i >= totalLength && i % totalLength > 380 ? 0 : 1));
     const feeds = { input_ids: int64(ids, [batch, totalLength]), attention_mask: int64(mask, [batch, totalLength]) };
-    const timing = await median(() => session.run(feeds), ctx.quick ? 2 : 2, 1);
+    const timing = await timeIt(() => session.run(feeds), 2, 1);
     await session.release();
     return {
       config: ctx.quick ? 'quick (2 layers, 256 wide)' : 'gemma-2-2b',

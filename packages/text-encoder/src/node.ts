@@ -1,12 +1,9 @@
 // Node loading of Sana's text encoder from a diffusers checkpoint folder (tokenizer/, text_encoder/); not for browsers.
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
-  FormatError, createBackend, openComponentWeights, serializeModel,
-  type Backend, type Device, type FloatType, type Graph, type Session, type SessionOptions,
+  FormatError, IN_MEMORY_LIMIT, createBackend, openComponentWeights, sessionFromGraphBuilder,
+  type Backend, type Device, type FloatType, type SessionOptions,
 } from '@sana/core';
 import { fromDiffusersConfig, type Gemma2Config } from './gemma2-config.js';
 import { loadGemma2Weights, takeOnce } from './gemma2-weights.js';
@@ -47,55 +44,16 @@ export async function loadGemma2Config(dir: string): Promise<Gemma2Config> {
   return fromDiffusersConfig(await readJson(path, 'a transformers Gemma2 config.json'), path);
 }
 
-/** Above this many bytes of weights, a graph goes through a temporary model.onnx + external data file. */
-export const EXTERNAL_DATA_THRESHOLD = 1.5 * 2 ** 30;
+/** Above this many bytes of weights, a graph goes through a temporary model.onnx + external data file (core's `IN_MEMORY_LIMIT`). */
+export const EXTERNAL_DATA_THRESHOLD = IN_MEMORY_LIMIT;
 
 /**
- * V8's collector, reached without `--expose-gc`. Building a full-size graph holds every weight in JS
- * (10 GB for Gemma-2-2B in fp32); collecting it before ONNX Runtime loads its own copy halves the peak memory.
- */
-function collectGarbage(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-  } catch { /* not available: V8 collects later on its own */ }
-}
-
-/**
- * Opens a session for the graph `build()` returns. Small graphs are serialized in memory; larger ones are written to
- * a temporary folder with external data (protobuf caps a model at 2 GB), dropped from JS memory, and loaded from
- * the path (the folder is removed once ONNX Runtime has read it).
+ * Opens a session for the graph `build()` returns; this is core's `sessionFromGraphBuilder`, kept under its old name.
+ * Small graphs are serialized in memory; larger ones go through a temporary folder with external data (protobuf caps
+ * a model at 2 GB), dropped from JS memory before ONNX Runtime loads them from the path.
  * @example const s = await sessionForGraph(backend, () => buildGemma2Graph(GEMMA_2_2B, randomGemma2Weights(GEMMA_2_2B)));
  */
-export async function sessionForGraph(backend: Backend, build: () => Graph | Promise<Graph>, options: SessionOptions = {}): Promise<Session> {
-  let g: Graph | undefined = await build();
-  const label = options.label ?? g.name;
-  let bytes = 0;
-  for (const t of g.initializers.values()) bytes += t.data.byteLength;
-  if (bytes < EXTERNAL_DATA_THRESHOLD) return backend.createSession(serializeModel(g).model, { ...options, label });
-  const dir = await mkdtemp(join(tmpdir(), 'sana-te-'));
-  try {
-    const path = join(dir, 'model.onnx');
-    const m = serializeModel(g, { externalDataName: 'model.onnx.data' });
-    g = undefined;
-    await writeFile(path, m.model);
-    const fh = await open(`${path}.data`, 'w');
-    try {
-      for (let i = 0; i < m.externalData.length; i++) {
-        const chunk = m.externalData[i];
-        // fs writes at most 2 GiB at once; Gemma-2-2B's fp32 embedding alone is 2.36 GB.
-        for (let at = 0; at < chunk.byteLength; at += 2 ** 30) await fh.write(chunk.subarray(at, Math.min(at + 2 ** 30, chunk.byteLength)));
-        m.externalData[i] = new Uint8Array(0); // let the collector take each weight once it is on disk
-      }
-    } finally {
-      await fh.close();
-    }
-    collectGarbage();
-    return await backend.createSession(path, { ...options, label });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+export const sessionForGraph = sessionFromGraphBuilder;
 
 export interface LoadTextEncoderOptions {
   /** Default: `createBackend(device)`. */
@@ -126,6 +84,6 @@ export async function loadTextEncoder(checkpointDir: string, options: LoadTextEn
       await (store as { close?: () => Promise<void> }).close?.(); // single-file stores hold a file handle
     }
   };
-  const session = await sessionForGraph(backend, build, { label: 'text_encoder', ...options.session });
+  const session = await sessionFromGraphBuilder(backend, build, { label: 'text_encoder', ...options.session });
   return new GemmaTextEncoder(session, config, tokenizer);
 }
