@@ -38,14 +38,40 @@ function checkPartSession(part: Part, session: Session): Session {
   return session;
 }
 
-/** What DcAeDecoder and DcAeEncoder share: the session with its config and options, one run input -> output, release(). */
+/** A part's class, as the shared static factories see it: the instance type and which part it wraps. */
+interface PartClass<T> { readonly prototype: T; readonly part: Part }
+type PartConstructor<T> = new (config: DcAeConfig, session: Session, options: DcAeSessionOptions) => T;
+
+/**
+ * What DcAeDecoder and DcAeEncoder share: `create` (graph built from weights), `fromSession` (a session the caller
+ * made, checked), the session with its config and options, one run input -> output, release(). Each subclass names
+ * its `part` and adds the argument checks of its input.
+ */
 abstract class DcAePart {
-  protected constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions, private readonly part: Part) {}
+  /** Which part a subclass wraps. */
+  static readonly part: Part;
+
+  protected constructor(readonly config: DcAeConfig, readonly session: Session, readonly options: DcAeSessionOptions) {}
+
+  /** Builds the part's graph from `weights` and opens it on `backend` (in memory: DC-AE is well under 2 GB). */
+  static async create<T extends DcAePart>(this: PartClass<T>, backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<T> {
+    return new (this as unknown as PartConstructor<T>)(config, await openPartSession(this.part, backend, config, weights, options), options);
+  }
+
+  /**
+   * Wraps a session the caller made (a converted model file, GPU options, external data). It must have the
+   * part's input and output (decoder: `latent` -> `image`; encoder: `image` -> `latent`).
+   * @example const dec = DcAeDecoder.fromSession(config, await backend.createSession('vae_decoder.onnx'));
+   */
+  static fromSession<T extends DcAePart>(this: PartClass<T>, config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): T {
+    return new (this as unknown as PartConstructor<T>)(config, checkPartSession(this.part, session), options);
+  }
 
   /** Runs the part on an input its subclass has checked. */
   protected async runPart(x: Tensor): Promise<Tensor<'float32'>> {
-    const out = await this.session.run({ [this.part.input]: x });
-    return out[this.part.output] as Tensor<'float32'>;
+    const { input, output } = (this.constructor as unknown as PartClass<this>).part;
+    const out = await this.session.run({ [input]: x });
+    return out[output] as Tensor<'float32'>;
   }
 
   release() { return this.session.release(); }
@@ -59,22 +85,7 @@ abstract class DcAePart {
  * const big = await dec.decodeTiled(float32(z4k, [1, 32, 128, 128])); // 4096 x 4096 in 512-pixel tiles
  */
 export class DcAeDecoder extends DcAePart {
-  private constructor(config: DcAeConfig, session: Session, options: DcAeSessionOptions) {
-    super(config, session, options, DECODER);
-  }
-
-  static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeDecoder> {
-    return new DcAeDecoder(config, await openPartSession(DECODER, backend, config, weights, options), options);
-  }
-
-  /**
-   * Wraps a session the caller made (a converted model file, GPU options, external data). It must have the
-   * inputs and outputs of `buildDecoderGraph` (`latent` -> `image`).
-   * @example const dec = DcAeDecoder.fromSession(config, await backend.createSession('vae_decoder.onnx'));
-   */
-  static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeDecoder {
-    return new DcAeDecoder(config, checkPartSession(DECODER, session), options);
-  }
+  static override readonly part = DECODER;
 
   /** Latents [B, latent_channels, h, w] (raw, or diffusion-space with `diffusionSpace`) -> image [B, 3, 32h, 32w]. */
   async decode(latents: Tensor): Promise<Tensor<'float32'>> {
@@ -105,18 +116,7 @@ export class DcAeDecoder extends DcAePart {
  * const z = await enc.encode(float32(pixels, [1, 3, 1024, 1024])); // [1, 32, 32, 32], raw (not scaled)
  */
 export class DcAeEncoder extends DcAePart {
-  private constructor(config: DcAeConfig, session: Session, options: DcAeSessionOptions) {
-    super(config, session, options, ENCODER);
-  }
-
-  static async create(backend: Backend, config: DcAeConfig, weights: WeightStore, options: DcAeSessionOptions = {}): Promise<DcAeEncoder> {
-    return new DcAeEncoder(config, await openPartSession(ENCODER, backend, config, weights, options), options);
-  }
-
-  /** Wraps a session the caller made; it must have the inputs and outputs of `buildEncoderGraph` (`image` -> `latent`). */
-  static fromSession(config: DcAeConfig, session: Session, options: DcAeSessionOptions = {}): DcAeEncoder {
-    return new DcAeEncoder(config, checkPartSession(ENCODER, session), options);
-  }
+  static override readonly part = ENCODER;
 
   /** Image [B, 3, H, W] in [-1, 1], H and W multiples of the compression ratio (32) -> latents [B, c, H/32, W/32]. */
   async encode(image: Tensor): Promise<Tensor<'float32'>> {
