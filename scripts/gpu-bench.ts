@@ -1,8 +1,9 @@
 // `pnpm bench:gpu` (or the bundled dist on a GPU machine): issue 11's targets on one device, JSON lines.
 // Full-size Sana with seeded random weights built where it runs: DiT 600M / 1600M forward, DC-AE decode,
-// Gemma-2-2B encode, end to end (Sana-600M 20 steps CFG, Sana-Sprint 2 steps), and an ORT per-op profile.
+// Gemma-2-2B encode, end to end (e2e: Sana-600M 1024px 20 steps CFG; e2e-1600m: Sana-1600M 4096px; sprint: Sana-Sprint
+// 2 steps), and an ORT per-op profile.
 // usage: tsx scripts/gpu-bench.ts [--device=webgpu|cpu] [--dtype=fp16|fp32] [--only=a,b] [--quick] [--runs=N] [--profile-dir=DIR]
-//   --device-loop=on|off|auto (e2e, sprint): denoising state on the device (sampler-step graph) or on the host; default auto
+//   --device-loop=on|off|auto (e2e, e2e-1600m, sprint): denoising state on the device (sampler-step graph) or on the host; default auto
 //   --only=variants [--variants=name,...] [--webgpu-options=k:v,...] [--child-timeout=S]: graph variants / session
 //     options vs the baseline (gpu-bench-variants.ts)
 //   e2e: --px=N --steps=N override the size and steps; --save-dir=DIR writes the final latents (.f32) and the PNG
@@ -171,20 +172,23 @@ if (want('text-encoder')) {
 }
 
 // ---- End to end ----
-if (want('e2e') || want('sprint')) {
+if (want('e2e') || want('e2e-1600m') || want('sprint')) {
   const textEncoder = await getTe();
   const dec = await getVae();
-  if (want('e2e')) {
-    const { dit } = await ditSession(SANA_600M_1024PX, 'e2e-dit', undefined, deviceLoop !== 'off');
+  // Sana-600M 1024px (issue 11's main row) and Sana-1600M 4096px (tiled decode above 2048px); --px / --steps override.
+  for (const [name, config, dfltPx] of [['e2e', SANA_600M_1024PX, 1024], ['e2e-1600m', SANA_1600M_4KPX, 4096]] as const) {
+    if (!want(name)) continue;
+    const label = name === 'e2e' ? 'sana-600m' : 'sana-1600m';
+    const { dit } = await ditSession(config, `${name}-dit`, undefined, deviceLoop !== 'off');
     const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER, backend };
     const pipe = new SanaPipeline(parts);
-    const px = Number(arg('px', quick ? '256' : '1024')); // --px / --steps: e.g. a cheap 512 px PSNR check
+    const px = Number(arg('px', quick ? '256' : String(dfltPx))); // --px / --steps: e.g. a cheap 512 px PSNR check
     const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
     await pipe.generate({ ...args, steps: 1 }); // warm-up
     const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: 'e2e-sana-600m', px, steps: args.steps, cfg: 4.5, device_loop: deviceLoop, total_ms: ms, stage_s: r.timings });
+    emit({ target: `e2e-${label}`, px, steps: args.steps, cfg: 4.5, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
     // --save-dir: final latents (.f32) and image (.png) of this seeded run, for compare-images.ts against another device
-    if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-sana-600m-${px}px-${args.steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}`, r) });
+    if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-${label}-${px}px-${args.steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}`, r) });
     await dit.release();
   }
   if (want('sprint')) {
@@ -195,7 +199,7 @@ if (want('e2e') || want('sprint')) {
     const args = { prompt: 'a lighthouse at dawn', width: px, height: px, steps: 2, seed: 0, deviceLoop };
     await pipe.generate(args);
     const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: 'e2e-sprint-600m', px, steps: 2, device_loop: deviceLoop, total_ms: ms, stage_s: r.timings });
+    emit({ target: 'e2e-sprint-600m', px, steps: 2, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
     await dit.release();
   }
 }
