@@ -129,6 +129,23 @@ export function baseCoefficients(sigmaT: number, sigmaS0: number) {
   return { alphaT, h, em1, a: f32(sigmaT / sigmaS0), b: f32(alphaT * em1) };
 }
 
+/**
+ * The scalar factors of DPM-Solver++(3M) (float32, in diffusers' order of operations), from the step's base coefficients
+ * and the three sigmas of the history: D1 = (1 + w) d10 - w d11, D2 = invR01 (d10 - d11) with d10 = invR0 (m0 - m1),
+ * d11 = invR1 (m1 - m2); the update adds c1 D1 - c2 D2. Shared with step-coefficients.ts.
+ */
+export function thirdOrderFactors(alphaT: number, h: number, em1: number, sigmaS0: number, sigmaS1: number, sigmaS2: number) {
+  const l1 = lambdaOf(sigmaS1);
+  const r0 = f32(f32(lambdaOf(sigmaS0) - l1) / h);
+  const r1 = f32(f32(l1 - lambdaOf(sigmaS2)) / h);
+  const r01 = f32(r0 + r1);
+  return {
+    invR0: f32(1 / r0), invR1: f32(1 / r1), w: f32(r0 / r01), invR01: f32(1 / r01),
+    c1: f32(alphaT * f32(f32(em1 / h) + 1)),
+    c2: f32(alphaT * f32(f32(f32(em1 + h) / f32(h * h)) - 0.5)),
+  };
+}
+
 /** DPM-Solver++ first order (DDIM on the data prediction). At sigma_t = 0 this returns m0 exactly. */
 function firstOrderUpdate(x: Float32Array, m0: Float32Array, sigmaT: number, sigmaS0: number): Float32Array {
   const { a, b } = baseCoefficients(sigmaT, sigmaS0);
@@ -172,19 +189,7 @@ function thirdOrderUpdate(
   const m1 = history[n - 2];
   const m2 = history[n - 3];
   const { alphaT, h, em1, a, b } = baseCoefficients(sigmaT, sigmaS0);
-  const l0 = lambdaOf(sigmaS0);
-  const l1 = lambdaOf(sigmaS1);
-  const h0 = f32(l0 - l1);
-  const h1 = f32(l1 - lambdaOf(sigmaS2));
-  const r0 = f32(h0 / h);
-  const r1 = f32(h1 / h);
-  const invR0 = f32(1 / r0);
-  const invR1 = f32(1 / r1);
-  const r01 = f32(r0 + r1);
-  const w = f32(r0 / r01);
-  const invR01 = f32(1 / r01);
-  const c1 = f32(alphaT * f32(f32(em1 / h) + 1));
-  const c2 = f32(alphaT * f32(f32(f32(em1 + h) / f32(h * h)) - 0.5));
+  const { invR0, invR1, w, invR01, c1, c2 } = thirdOrderFactors(alphaT, h, em1, sigmaS0, sigmaS1, sigmaS2);
   const out = new Float32Array(x.length);
   for (let k = 0; k < out.length; k++) {
     const d10 = f32(invR0 * f32(m0[k] - m1[k]));

@@ -12,7 +12,7 @@
 //
 // Abbreviations: x = sample, v = model output, m0/m1/m2 = data predictions of this and the two previous steps.
 import { ArgumentError } from '@sana/core';
-import { baseCoefficients, createFlowDpmState, dpmSolverOrderAt, lambdaOf, type FlowDpmState } from './flow-dpm-solver.js';
+import { baseCoefficients, createFlowDpmState, dpmSolverOrderAt, lambdaOf, thirdOrderFactors, type FlowDpmState } from './flow-dpm-solver.js';
 import { createFlowEulerState, type FlowEulerState } from './flow-euler.js';
 import { f32 } from './numeric.js';
 import type { SamplerOptions } from './sampler.js';
@@ -52,15 +52,7 @@ export function dpmSolverLinearStep(state: FlowDpmState, history = state.modelOu
     const c = config.solverType === 'midpoint' ? -f32(0.5 * b) : f32(alphaT * f32(f32(em1 / h) + 1));
     return { denoised, next: { ...ZERO_NEXT, x: a, d: -b + c * invR0, h1: -c * invR0 } };
   }
-  const h1 = f32(lambdaOf(sigmas[i - 1]) - lambdaOf(sigmas[i - 2]));
-  const r0 = f32(h0 / h);
-  const r1 = f32(h1 / h);
-  const invR1 = f32(1 / r1);
-  const r01 = f32(r0 + r1);
-  const w = f32(r0 / r01);
-  const invR01 = f32(1 / r01);
-  const c1 = f32(alphaT * f32(f32(em1 / h) + 1));
-  const c2 = f32(alphaT * f32(f32(f32(em1 + h) / f32(h * h)) - 0.5));
+  const { invR1, w, invR01, c1, c2 } = thirdOrderFactors(alphaT, h, em1, s0, sigmas[i - 1], sigmas[i - 2]);
   // a x - b m0 + c1 D1 - c2 D2 with D1 = (1 + w) d10 - w d11, D2 = invR01 (d10 - d11),
   // d10 = invR0 (m0 - m1), d11 = invR1 (m1 - m2): collect P d10 + Q d11, then expand.
   const P = c1 * (1 + w) - c2 * invR01;

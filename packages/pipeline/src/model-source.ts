@@ -85,3 +85,46 @@ export function urlUnder(base: URL, rel: string): string {
   }
   return u.href;
 }
+
+/** Progress of one file's download. */
+export interface DownloadProgress { readonly file: string; readonly loaded: number; readonly total: number | undefined }
+
+/**
+ * GETs `url` and reads its body whole, reporting progress per chunk; the Node URL source and the browser source both
+ * download through it. Every failure (network, HTTP status, a stream that breaks off, fewer bytes than Content-Length)
+ * is `fail(message, { cause })`, so each source raises its own error type. A response without a body reads as empty.
+ * @example const chunks = await downloadWhole(fetch, url, 'vae/config.json', undefined, (m, o) => new DownloadError(url, m, o));
+ */
+export async function downloadWhole(
+  doFetch: (url: string) => Promise<Response>, url: string, file: string,
+  onProgress: ((p: DownloadProgress) => void) | undefined,
+  fail: (message: string, options?: { cause: unknown }) => Error,
+  statusHint: (status: number) => string = () => '',
+): Promise<Uint8Array[]> {
+  let res: Response;
+  try {
+    res = await doFetch(url);
+  } catch (e) {
+    throw fail(`request failed (${(e as Error).message})`, { cause: e });
+  }
+  if (!res.ok) throw fail(`answered HTTP ${res.status}${statusHint(res.status)}`);
+  const total = res.headers.get('content-length') ? Number(res.headers.get('content-length')) : undefined;
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  try {
+    if (res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.byteLength;
+        onProgress?.({ file, loaded, total });
+      }
+    }
+  } catch (e) {
+    throw fail(`download broke off after ${loaded} bytes (${(e as Error).message})`, { cause: e });
+  }
+  if (total !== undefined && loaded !== total) throw fail(`download is truncated: got ${loaded} of ${total} bytes`);
+  return chunks;
+}

@@ -4,7 +4,7 @@ import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ArgumentError, FormatError, SanaError, fileSource } from '@sana/core';
-import { checkRelativePath, modelBaseUrl, urlUnder, type ModelSource } from './model-source.js';
+import { checkRelativePath, downloadWhole, modelBaseUrl, urlUnder, type DownloadProgress, type ModelSource } from './model-source.js';
 
 /** A model folder on disk. Paths that resolve outside it (`..`, absolute, symlinks out) are refused. */
 export async function folderSource(dir: string): Promise<ModelSource> {
@@ -30,11 +30,7 @@ export async function folderSource(dir: string): Promise<ModelSource> {
   };
 }
 
-export interface DownloadProgress {
-  readonly file: string;
-  readonly loaded: number;
-  readonly total: number | undefined;
-}
+export type { DownloadProgress };
 
 export interface UrlSourceOptions {
   /** Download cache (default: $SANA_CACHE or ~/.cache/sana-ts). */
@@ -79,29 +75,8 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
     const target = join(dir, ...clean.split('/'));
     if (await stat(target).then((s) => s.isFile(), () => false)) return target;
     const url = urlUnder(baseUrlObj, clean); // same origin, under the base path
-    let res: Response;
-    try {
-      res = await doFetch(url);
-    } catch (e) {
-      throw new DownloadError(url, `request failed (${(e as Error).message})`, { cause: e });
-    }
-    if (!res.ok) throw new DownloadError(url, `answered HTTP ${res.status}${res.status === 404 ? ' (not found: check the model URL and file layout)' : ''}`);
-    const total = res.headers.get('content-length') ? Number(res.headers.get('content-length')) : undefined;
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    try {
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.byteLength;
-        options.onProgress?.({ file: clean, loaded, total });
-      }
-    } catch (e) {
-      throw new DownloadError(url, `download broke off after ${loaded} bytes (${(e as Error).message})`, { cause: e });
-    }
-    if (total !== undefined && loaded !== total) throw new DownloadError(url, `download is truncated: got ${loaded} of ${total} bytes`);
+    const chunks = await downloadWhole(doFetch, url, clean, options.onProgress, (m, o) => new DownloadError(url, m, o),
+      (status) => (status === 404 ? ' (not found: check the model URL and file layout)' : ''));
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.part-${process.pid}-${Date.now()}`;
     try {

@@ -1,11 +1,11 @@
 // Browser model source: files fetched from a base URL, kept in the Cache API so a reload skips the download.
 import { blobSource, SanaError } from '@sana/core';
-import { modelBaseUrl, urlUnder, type ModelSource } from './model-source.js';
+import { downloadWhole, modelBaseUrl, urlUnder, type DownloadProgress, type ModelSource } from './model-source.js';
 
 export interface WebSourceOptions {
   /** Cache API cache name (default 'sana-ts-models'); null disables caching. */
   readonly cacheName?: string | null;
-  readonly onProgress?: (p: { file: string; loaded: number; total: number | undefined }) => void;
+  readonly onProgress?: (p: DownloadProgress) => void;
   /** The `fetch` to use (default: the global one). */
   readonly fetch?: typeof fetch;
 }
@@ -42,31 +42,7 @@ export function webSource(baseUrl: string, options: WebSourceOptions = {}): Mode
     const cache = await openCache();
     const hit = await cache?.match(url).catch(() => undefined);
     if (hit) return hit.blob();
-    let res: Response;
-    try {
-      res = await doFetch(url);
-    } catch (e) {
-      throw new WebDownloadError(url, `request failed (${(e as Error).message})`, { cause: e });
-    }
-    if (!res.ok) throw new WebDownloadError(url, `answered HTTP ${res.status}`);
-    const total = res.headers.get('content-length') ? Number(res.headers.get('content-length')) : undefined;
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    try {
-      if (res.body) {
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          chunks.push(value);
-          loaded += value.byteLength;
-          options.onProgress?.({ file: rel, loaded, total });
-        }
-      }
-    } catch (e) {
-      throw new WebDownloadError(url, `download broke off after ${loaded} bytes (${(e as Error).message})`, { cause: e });
-    }
-    if (total !== undefined && loaded !== total) throw new WebDownloadError(url, `download is truncated: got ${loaded} of ${total} bytes`);
+    const chunks = await downloadWhole(doFetch, url, rel, options.onProgress, (m, o) => new WebDownloadError(url, m, o));
     const blob = new Blob(chunks as BlobPart[]);
     // A full cache costs a download next time, never this load.
     await cache?.put(url, new Response(blob, { headers: { 'content-length': String(blob.size) } })).catch(() => undefined);
