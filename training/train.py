@@ -151,6 +151,11 @@ def encode_text(te, prefix, tails, tmask, drop_p=0.0):
 # ---------------------------------------------------------------------------------------------- stage 1: DC-AE
 
 
+def weighted_rec_loss(rec, x, w):
+    """The autoencoder's reconstruction loss: L1 + L2, each pixel weighted by w."""
+    return (w * (rec - x).abs()).mean() + (w * (rec - x) ** 2).mean()
+
+
 def train_vae(vae, data, args, state, budget_s, out):
     if state.get("done"):
         log("vae: done in checkpoint, skipping")
@@ -177,7 +182,7 @@ def train_vae(vae, data, args, state, budget_s, out):
         x, obj = data.images(idx)
         rec = vae.decoder(vae.encoder(x))
         w = 1.0 + 9.0 * obj
-        loss = (w * (rec - x).abs()).mean() + (w * (rec - x) ** 2).mean()
+        loss = weighted_rec_loss(rec, x, w)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
@@ -239,7 +244,7 @@ def finetune_decoder(vae, data, args, budget_s, out):
         rec = vae.decoder(z)
         band = F.max_pool2d(obj, 9, 1, 4) - (-F.max_pool2d(-obj, 9, 1, 4))  # outline, 4 px each side
         w = 1.0 + 9.0 * obj + 20.0 * band
-        loss = (w * (rec - x).abs()).mean() + (w * (rec - x) ** 2).mean()
+        loss = weighted_rec_loss(rec, x, w)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.decoder.parameters(), 1.0)
