@@ -128,10 +128,6 @@ export function resolveSize(o: GenerateOptions, sampleSize: number, scale: numbe
   return { prompts, width, height, batch: prompts.length * n };
 }
 
-export function checkSteps(steps: number): void {
-  if (!Number.isInteger(steps) || steps < 1) throw new ArgumentError('steps', `must be an integer >= 1, got ${steps}`);
-}
-
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     const reason = signal.reason;
