@@ -2,16 +2,18 @@
 // Full-size Sana with seeded random weights built where it runs: DiT 600M / 1600M forward, DC-AE decode,
 // Gemma-2-2B encode, end to end (e2e: Sana-600M 1024px 20 steps CFG; e2e-1600m: Sana-1600M 4096px; sprint: Sana-Sprint
 // 2 steps), and an ORT per-op profile.
-// usage: tsx scripts/gpu-bench.ts [--device=webgpu|cpu] [--dtype=fp16|fp32] [--only=a,b] [--quick] [--runs=N] [--profile-dir=DIR]
-//   --device-loop=on|off|auto (e2e, e2e-1600m, sprint): denoising state on the device (sampler-step graph) or on the host; default auto
+// usage: tsx scripts/gpu-bench.ts [--device=webgpu|cpu] [--dtype=fp16|fp32] [--only=a,b] [--quick] [--runs=N] [--profile-dir=DIR] [--sizes=px,...]
+//   --device-loop=on|off|auto[,...] (e2e, e2e-1600m, sprint): denoising state on the device (sampler-step graph) or on the
+//     host; default auto; several: each in turn in one process
 //   --only=variants [--variants=name,...] [--webgpu-options=k:v,...] [--child-timeout=S]: graph variants / session
 //     options vs the baseline (gpu-bench-variants.ts)
-//   e2e: --px=N --steps=N override the size and steps; --save-dir=DIR writes the final latents (.f32) and the PNG
+//   e2e: --px=N --steps=N override the size and steps; --save-dir=DIR writes the final latents (.f32) and the PNG;
+//     --save-steps=N then runs N steps untimed and saves them; --no-warmup skips the warm-up generation
 import { mkdtemp, readdir, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createBackend, randn, sessionFromGraph, tensor, float32, timeIt, timed,
+  createBackend, randn, sessionFromGraph, sessionFromGraphBuilder, tensor, float32, timeIt, timed,
   type Backend, type Device, type FloatType, type Graph, type Session, type SessionOptions,
 } from '@sana/core';
 import { RandomWeights, SANA_600M_1024PX, SANA_1600M_4KPX, SANA_SPRINT_600M_1024PX, SanaTransformer, buildTransformerGraph, type SanaTransformerConfig } from '@sana/linear-dit';
@@ -29,8 +31,11 @@ const only = arg('only')?.split(',');
 const quick = process.argv.includes('--quick');
 const runs = Number(arg('runs', quick ? '1' : '3'));
 const profileDir = arg('profile-dir');
-const deviceLoop = arg('device-loop', 'auto') as DeviceLoop;
+// --device-loop=off,on: the e2e targets once per mode in one process (text encoder and decoder built once)
+const deviceLoops = arg('device-loop', 'auto')!.split(',') as DeviceLoop[];
 const want = (t: string) => !only || only.includes(t);
+// --sizes=512,1024: only these sizes of the DiT forward and DC-AE decode targets (the CPU EP cannot afford 4096 px)
+const sizeWanted = (px: number) => !arg('sizes') || arg('sizes')!.split(',').map(Number).includes(px);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ device, dtype: ft === 'float16' ? 'fp16' : 'fp32', ...o }));
 
@@ -38,6 +43,13 @@ const median = async (fn: () => Promise<unknown>, n = runs, warm = 1) => (await 
 
 const backend: Backend = await createBackend(device);
 const open = (g: Graph, label: string, extra?: SessionOptions['extra']) => sessionFromGraph(backend, g, { label, extra });
+// Builds and opens a large graph without holding the graph while ONNX Runtime loads it (sessionFromGraphBuilder drops
+// it after writing model + data to a temporary file): Gemma-2-2B fp32 plus Sana-1600M otherwise need twice their size.
+async function openBuilt(b: Backend, build: () => Promise<Graph>, label: string, extra?: SessionOptions['extra']) {
+  let buildMs = 0;
+  const [s, ms] = await timed(() => sessionFromGraphBuilder(b, async () => { const [g, t] = await timed(build); buildMs = t; return g; }, { label, extra }));
+  return { s, buildMs, sessionMs: Math.round((ms - buildMs) * 10) / 10 };
+}
 
 // ---- Graph variants and session options vs the baseline, interleaved (opt-in: --only=variants [--variants=a,b]) ----
 if (only?.includes('variants') || only?.includes('variants-child')) {
@@ -52,9 +64,9 @@ if (only?.includes('variants') || only?.includes('variants-child')) {
 }
 
 async function ditSession(config: SanaTransformerConfig, label: string, extra?: SessionOptions['extra'], outputsOnDevice = false) {
-  const [g, buildMs] = await timed(() => buildTransformerGraph(config, new RandomWeights(config, 0), { floatType: ft }));
   // outputsOnDevice: the output stays in GPU memory for the device loop (as loadComponents opens the transformer)
-  const [s, sessionMs] = await timed(() => (outputsOnDevice ? sessionFromGraph(withOutputsOnDevice(backend), g, { label, extra }) : open(g, label, extra)));
+  const { s, buildMs, sessionMs } = await openBuilt(outputsOnDevice ? withOutputsOnDevice(backend) : backend,
+    () => buildTransformerGraph(config, new RandomWeights(config, 0), { floatType: ft }), label, extra);
   return { dit: new SanaTransformer(s, config, ft), buildMs, sessionMs };
 }
 
@@ -76,7 +88,7 @@ for (const [name, config, pxs] of [
 ] as const) {
   if (!want(name)) continue;
   const { dit, buildMs, sessionMs } = await ditSession(config, name);
-  for (const px of pxs) {
+  for (const px of pxs.filter(sizeWanted)) {
     const inp = ditInputs(config, px);
     const ms = await median(async () => { const o = await dit.forward(inp); await o.read(); });
     const tokens = (px / 32) ** 2;
@@ -141,7 +153,7 @@ async function getVae() {
 }
 if (want('dc-ae')) {
   const dec = await getVae();
-  for (const [px, tiled] of (quick ? [[256, false]] : [[512, false], [1024, false], [2048, true], [4096, true]]) as [number, boolean][]) {
+  for (const [px, tiled] of ((quick ? [[256, false]] : [[512, false], [1024, false], [2048, true], [4096, true]]) as [number, boolean][]).filter(([px]) => sizeWanted(px))) {
     const hw = px / 32;
     const z = float32(randn([1, 32, hw, hw], 3), [1, 32, hw, hw]);
     const ms = await median(async () => (tiled ? dec.decodeTiled(z) : dec.decode(z)).then((t) => t.read()), tiled ? 1 : runs);
@@ -155,8 +167,7 @@ const tokenizerPath = arg('tokenizer', 'fixtures/reference/sana/tokenizer') as s
 async function getTe() {
   if (!te) {
     const tok = Tokenizer.fromJson(JSON.parse(await readFile(join(tokenizerPath, 'tokenizer.json'), 'utf8')), JSON.parse(await readFile(join(tokenizerPath, 'tokenizer_config.json'), 'utf8')));
-    const [g, buildMs] = await timed(async () => buildGemma2Graph(GEMMA_2_2B, randomGemma2Weights(GEMMA_2_2B, 0), { floatType: ft }));
-    const [s, sessionMs] = await timed(() => open(g, 'text_encoder'));
+    const { s, buildMs, sessionMs } = await openBuilt(backend, async () => buildGemma2Graph(GEMMA_2_2B, randomGemma2Weights(GEMMA_2_2B, 0), { floatType: ft }), 'text_encoder');
     te = new GemmaTextEncoder(s, GEMMA_2_2B, tok);
     emit({ target: 'text-encoder-build', build_ms: buildMs, session_ms: sessionMs });
   }
@@ -175,31 +186,41 @@ if (want('text-encoder')) {
 if (want('e2e') || want('e2e-1600m') || want('sprint')) {
   const textEncoder = await getTe();
   const dec = await getVae();
-  // Sana-600M 1024px (issue 11's main row) and Sana-1600M 4096px (tiled decode above 2048px); --px / --steps override.
-  for (const [name, config, dfltPx] of [['e2e', SANA_600M_1024PX, 1024], ['e2e-1600m', SANA_1600M_4KPX, 4096]] as const) {
-    if (!want(name)) continue;
-    const label = name === 'e2e' ? 'sana-600m' : 'sana-1600m';
-    const { dit } = await ditSession(config, `${name}-dit`, undefined, deviceLoop !== 'off');
-    const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER, backend };
-    const pipe = new SanaPipeline(parts);
-    const px = Number(arg('px', quick ? '256' : String(dfltPx))); // --px / --steps: e.g. a cheap 512 px PSNR check
-    const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
-    await pipe.generate({ ...args, steps: 1 }); // warm-up
-    const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: `e2e-${label}`, px, steps: args.steps, cfg: 4.5, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
-    // --save-dir: final latents (.f32) and image (.png) of this seeded run, for compare-images.ts against another device
-    if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-${label}-${px}px-${args.steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}`, r) });
-    await dit.release();
-  }
-  if (want('sprint')) {
-    const { dit } = await ditSession(SANA_SPRINT_600M_1024PX, 'sprint-dit', undefined, deviceLoop !== 'off');
-    const parts: SanaComponents = { kind: 'SanaSprintPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_SPRINT_SCM, backend };
-    const pipe = new SanaSprintPipeline(parts);
-    const px = quick ? 256 : 1024;
-    const args = { prompt: 'a lighthouse at dawn', width: px, height: px, steps: 2, seed: 0, deviceLoop };
-    await pipe.generate(args);
-    const [r, ms] = await timed(() => pipe.generate(args));
-    emit({ target: 'e2e-sprint-600m', px, steps: 2, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
-    await dit.release();
+  for (const deviceLoop of deviceLoops) {
+    // Sana-600M 1024px (issue 11's main row) and Sana-1600M 4096px (tiled decode above 2048px); --px / --steps override.
+    for (const [name, config, dfltPx] of [['e2e', SANA_600M_1024PX, 1024], ['e2e-1600m', SANA_1600M_4KPX, 4096]] as const) {
+      if (!want(name)) continue;
+      const label = name === 'e2e' ? 'sana-600m' : 'sana-1600m';
+      const { dit } = await ditSession(config, `${name}-dit`, undefined, deviceLoop !== 'off');
+      const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER, backend };
+      const pipe = new SanaPipeline(parts);
+      const px = Number(arg('px', quick ? '256' : String(dfltPx))); // --px / --steps: e.g. a cheap 512 px PSNR check
+      const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
+      const save = async (r: Awaited<ReturnType<SanaPipeline['generate']>>, steps: number) => {
+        // final latents (.f32) and image (.png) of a seeded run, for compare-images.ts against another device
+        if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-${label}-${px}px-${steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}${deviceLoops.length > 1 ? `-loop-${deviceLoop}` : ''}`, r) });
+      };
+      // --save-steps=N: an untimed N-step run, saved, is the warm-up (the PSNR check at a size where the CPU fp32 side
+      // cannot afford 20 steps; the timed run is then not saved: the GPU machine sends back 8 files at most);
+      // --no-warmup: the CPU EP gains nothing from a warm-up and a 4096 px one costs minutes there
+      const saveSteps = Number(arg('save-steps', '0'));
+      if (saveSteps) await save(await pipe.generate({ ...args, steps: saveSteps }), saveSteps);
+      else if (!process.argv.includes('--no-warmup')) await pipe.generate({ ...args, steps: 1 });
+      const [r, ms] = await timed(() => pipe.generate(args));
+      emit({ target: `e2e-${label}`, px, steps: args.steps, cfg: 4.5, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
+      if (!saveSteps) await save(r, args.steps);
+      await dit.release();
+    }
+    if (want('sprint')) {
+      const { dit } = await ditSession(SANA_SPRINT_600M_1024PX, 'sprint-dit', undefined, deviceLoop !== 'off');
+      const parts: SanaComponents = { kind: 'SanaSprintPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_SPRINT_SCM, backend };
+      const pipe = new SanaSprintPipeline(parts);
+      const px = quick ? 256 : 1024;
+      const args = { prompt: 'a lighthouse at dawn', width: px, height: px, steps: 2, seed: 0, deviceLoop };
+      await pipe.generate(args);
+      const [r, ms] = await timed(() => pipe.generate(args));
+      emit({ target: 'e2e-sprint-600m', px, steps: 2, device_loop: deviceLoop, denoise_loop: r.denoiseLoop, total_ms: ms, stage_s: r.timings });
+      await dit.release();
+    }
   }
 }

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GenerateResult } from '@sana/pipeline';
-import { decodePng, imagePsnr, latentPsnr, psnr, saveGeneration, writePng } from './image-compare.js';
+import { SAVE_TILE, decodePng, imagePsnr, latentPsnr, psnr, saveGeneration, writePng } from './image-compare.js';
 
 describe('image-compare', () => {
   it("decodes what the pipeline's encodePng and writePng write, byte for byte", () => {
@@ -42,6 +42,21 @@ describe('image-compare', () => {
     const back = await readFile(f32);
     expect(new Float32Array(back.buffer.slice(back.byteOffset, back.byteOffset + back.byteLength))).toEqual(latents);
     expect(JSON.parse(await readFile(meta, 'utf8')).latentDims).toEqual([2, 32, 1, 2]);
+    await rm(dir, { recursive: true });
+  });
+
+  it('saveGeneration tiles an image wider than SAVE_TILE into RGB PNGs that put the image back together', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'save-tiles-'));
+    const [w, h] = [SAVE_TILE + 52, 3]; // a 2100x3 strip: two tiles, the second 52 px wide
+    const rgba = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256));
+    const r = { images: [{ width: w, height: h, rgba }], pixels: new Float32Array(0), pixelDims: [1, 3, h, w], latents: new Float32Array(0), timings: {} } as unknown as GenerateResult;
+    const files = await saveGeneration(dir, 'big', r);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['big.r0c0.png', 'big.r0c1.png', 'big.f32', 'big.json']);
+    const [t0, t1] = [decodePng(await readFile(files[0])), decodePng(await readFile(files[1]))];
+    expect([t0.width, t0.height, t0.channels, t1.width]).toEqual([SAVE_TILE, h, 3, 52]);
+    const rgbAt = (x: number, y: number) => Array.from(rgba.subarray((y * w + x) * 4, (y * w + x) * 4 + 3));
+    expect(Array.from(t1.data.subarray((2 * 52 + 51) * 3, (2 * 52 + 52) * 3))).toEqual(rgbAt(w - 1, 2));
+    expect(Array.from(t0.data.subarray((SAVE_TILE + 5) * 3, (SAVE_TILE + 6) * 3))).toEqual(rgbAt(5, 1));
     await rm(dir, { recursive: true });
   });
 

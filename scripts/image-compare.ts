@@ -19,13 +19,14 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /**
- * An 8-bit RGBA image as PNG bytes (filter 0 on every row, zlib level 6).
+ * An 8-bit RGBA (or, with `channels` 3, RGB) image as PNG bytes (filter 0 on every row, zlib level 6).
  * @example await writeFile('a.png', writePng(rgba, 1024, 1024));
  */
-export function writePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Uint8Array {
-  if (rgba.length !== width * height * 4) throw new FormatError(`has ${rgba.length} bytes; ${width}x${height} RGBA needs ${width * height * 4}`, 'rgba');
-  const raw = new Uint8Array(height * (width * 4 + 1));
-  for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
+export function writePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 3 | 4 = 4): Uint8Array {
+  const stride = width * channels;
+  if (rgba.length !== height * stride) throw new FormatError(`has ${rgba.length} bytes; ${width}x${height}x${channels} needs ${height * stride}`, 'rgba');
+  const raw = new Uint8Array(height * (stride + 1));
+  for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   const chunk = (type: string, body: Uint8Array) => {
     const out = new Uint8Array(12 + body.length);
     const v = new DataView(out.buffer);
@@ -38,13 +39,18 @@ export function writePng(rgba: Uint8Array | Uint8ClampedArray, width: number, he
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, width);
   new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit, RGBA, deflate, filter method 0, no interlace
+  ihdr.set([8, channels === 4 ? 6 : 2, 0, 0, 0], 8); // 8-bit, RGBA or RGB, deflate, filter method 0, no interlace
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
+/** Side of the square PNG tiles an image larger than this is saved in: a 2048x2048 RGB tile is 12 MiB, under the
+ * 16 MiB a file that the GPU machine's runs can send back. */
+export const SAVE_TILE = 2048;
+
 /**
- * Writes `<stem>.png` (first image), `<stem>.f32` (the final latents, raw little-endian float32) and `<stem>.json`
- * (shapes and timings) into `dir`; returns the paths.
+ * Writes `<stem>.png` (first image; above SAVE_TILE px a side, RGB tiles `<stem>.r<row>c<col>.png` instead),
+ * `<stem>.f32` (the final latents, raw little-endian float32) and `<stem>.json` (shapes and timings) into `dir`;
+ * returns the paths.
  * @example await saveGeneration('out', 'e2e-512px-webgpu-fp16', await pipe.generate({ prompt, seed: 0 }));
  */
 export async function saveGeneration(dir: string, stem: string, r: GenerateResult): Promise<string[]> {
@@ -52,10 +58,29 @@ export async function saveGeneration(dir: string, stem: string, r: GenerateResul
   const [b, , h, w] = r.pixelDims;
   const latentDims = [b, r.latents.length / (b * (h / 32) * (w / 32)), h / 32, w / 32];
   const img = r.images[0];
-  const files = [join(dir, `${stem}.png`), join(dir, `${stem}.f32`), join(dir, `${stem}.json`)];
-  await writeFile(files[0], writePng(img.rgba, img.width, img.height));
-  await writeFile(files[1], new Uint8Array(r.latents.buffer, r.latents.byteOffset, r.latents.byteLength));
-  await writeFile(files[2], JSON.stringify({ latentDims, pixelDims: r.pixelDims, timings: r.timings }));
+  const files: string[] = [];
+  if (img.width <= SAVE_TILE && img.height <= SAVE_TILE) {
+    files.push(join(dir, `${stem}.png`));
+    await writeFile(files[0], writePng(img.rgba, img.width, img.height));
+  } else {
+    for (let y0 = 0; y0 < img.height; y0 += SAVE_TILE) {
+      for (let x0 = 0; x0 < img.width; x0 += SAVE_TILE) {
+        const [tw, th] = [Math.min(SAVE_TILE, img.width - x0), Math.min(SAVE_TILE, img.height - y0)];
+        const rgb = new Uint8Array(tw * th * 3);
+        for (let y = 0; y < th; y++) {
+          for (let x = 0; x < tw; x++) {
+            const src = ((y0 + y) * img.width + x0 + x) * 4;
+            rgb.set(img.rgba.subarray(src, src + 3), (y * tw + x) * 3);
+          }
+        }
+        files.push(join(dir, `${stem}.r${y0 / SAVE_TILE}c${x0 / SAVE_TILE}.png`));
+        await writeFile(files.at(-1)!, writePng(rgb, tw, th, 3));
+      }
+    }
+  }
+  files.push(join(dir, `${stem}.f32`), join(dir, `${stem}.json`));
+  await writeFile(files.at(-2)!, new Uint8Array(r.latents.buffer, r.latents.byteOffset, r.latents.byteLength));
+  await writeFile(files.at(-1)!, JSON.stringify({ latentDims, pixelDims: r.pixelDims, timings: r.timings }));
   return files;
 }
 
