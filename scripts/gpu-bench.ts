@@ -185,6 +185,12 @@ if (want('text-encoder')) {
 // ---- End to end ----
 if (want('e2e') || want('e2e-1600m') || want('sprint')) {
   const textEncoder = await getTe();
+  // --text-first (e2e targets): the prompt encoded up front and the text encoder released before the DiT is built, so
+  // the CPU fp32 side of the 4096 px PSNR check fits in 23 GiB (Gemma-2-2B fp32 10 GiB + Sana-1600M fp32 6.4 GiB + activations)
+  const textFirst = process.argv.includes('--text-first');
+  const e2ePrompt = 'a cyberpunk cat with a neon sign';
+  const promptEmbeds = textFirst ? await textEncoder.encodePrompt({ prompts: [e2ePrompt], negativePrompt: '', doCfg: true }) : undefined;
+  if (textFirst) await textEncoder.release();
   const dec = await getVae();
   for (const deviceLoop of deviceLoops) {
     // Sana-600M 1024px (issue 11's main row) and Sana-1600M 4096px (tiled decode above 2048px); --px / --steps override.
@@ -195,7 +201,7 @@ if (want('e2e') || want('e2e-1600m') || want('sprint')) {
       const parts: SanaComponents = { kind: 'SanaPipeline', textEncoder, transformer: dit, vae: dec, vaeConfig: DC_AE_F32C32_SANA_1_0, scheduler: SANA_FLOW_DPM_SOLVER, backend };
       const pipe = new SanaPipeline(parts);
       const px = Number(arg('px', quick ? '256' : String(dfltPx))); // --px / --steps: e.g. a cheap 512 px PSNR check
-      const args = { prompt: 'a cyberpunk cat with a neon sign', width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
+      const args = { prompt: e2ePrompt, promptEmbeds, width: px, height: px, steps: Number(arg('steps', quick ? '2' : '20')), guidanceScale: 4.5, seed: 0, deviceLoop };
       const save = async (r: Awaited<ReturnType<SanaPipeline['generate']>>, steps: number) => {
         // final latents (.f32) and image (.png) of a seeded run, for compare-images.ts against another device
         if (arg('save-dir')) emit({ target: 'e2e-saved', files: await saveGeneration(arg('save-dir')!, `e2e-${label}-${px}px-${steps}steps-${device}-${ft === 'float16' ? 'fp16' : 'fp32'}${deviceLoops.length > 1 ? `-loop-${deviceLoop}` : ''}`, r) });

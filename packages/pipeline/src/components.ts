@@ -6,7 +6,7 @@ import {
 } from '@sana/core';
 import { DcAeDecoder, buildDecoderGraph, fromDiffusersConfig as dcAeConfig, type DcAeConfig } from '@sana/dc-ae';
 import {
-  SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig, type SanaTransformerConfig,
+  SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig, resolveDitVariant, type DitGraphVariant, type SanaTransformerConfig,
 } from '@sana/linear-dit';
 import {
   GemmaTextEncoder, Tokenizer, buildGemma2Graph, fromDiffusersConfig as gemmaConfig, loadGemma2Weights, takeOnce,
@@ -45,6 +45,13 @@ export interface LoadOptions {
   /** CPU threads per session (ORT default: all cores). */
   readonly threads?: number;
   readonly onProgress?: (p: LoadProgress) => void;
+  /**
+   * Layout of the transformer graph built from a diffusers checkpoint (default: the reference layout). Same function,
+   * other ops: on the H200's WebGPU EP `{ crossAttention: 'mha' }` ran the Sana-600M forward in 0.92x the time and
+   * `{ mixFfn: 'matmul' }` in 0.96x (docs/performance.md, "What each change bought"). Not the default until their fp16
+   * numerics on WebGPU are checked against CPU fp32 (the fp32 graphs match the reference on the CPU).
+   */
+  readonly transformerGraph?: DitGraphVariant;
   /** How a built graph becomes a session (Node: through external data when over 2 GB). */
   readonly openSession?: (backend: Backend, graph: Graph, label: string) => Promise<Session>;
   /**
@@ -117,13 +124,13 @@ export const graphBuilders = {
     const weights = takeOnce(await loadGemma2Weights(await openWeights(src, 'text_encoder', 'model'), config));
     return buildGemma2Graph(config, weights, { floatType: ft });
   },
-  async transformer(src: ModelSource, ft: FloatType): Promise<Graph> {
-    return buildTransformerGraph(await readTransformerConfig(src), await openWeights(src, 'transformer', 'diffusion_pytorch_model'), { floatType: ft });
+  async transformer(src: ModelSource, ft: FloatType, variant?: DitGraphVariant): Promise<Graph> {
+    return buildTransformerGraph(await readTransformerConfig(src), await openWeights(src, 'transformer', 'diffusion_pytorch_model'), { floatType: ft, variant });
   },
   async vae_decoder(src: ModelSource, ft: FloatType): Promise<Graph> {
     return buildDecoderGraph(await readVaeConfig(src), await openWeights(src, 'vae', 'diffusion_pytorch_model'), { floatType: ft });
   },
-} satisfies Record<ConvertedComponent, (src: ModelSource, ft: FloatType) => Promise<Graph>>;
+} satisfies Record<ConvertedComponent, (src: ModelSource, ft: FloatType, variant?: DitGraphVariant) => Promise<Graph>>;
 
 export const DTYPE_KEY: Record<ConvertedComponent, ComponentName> = { text_encoder: 'textEncoder', transformer: 'transformer', vae_decoder: 'vae' };
 export const componentFloatType = (dtype: DTypeOption | undefined, c: ConvertedComponent) => floatTypeOf(dtype, DTYPE_KEY[c]);
@@ -140,7 +147,11 @@ async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: s
  * @example const parts = await loadComponents(await folderSource('Sana_600M_1024px_diffusers'), backend, { dtype: 'fp16' });
  */
 export async function loadComponents(src: ModelSource, backend: Backend, options: LoadOptions = {}): Promise<SanaComponents> {
-  if (await src.exists(MANIFEST_FILE)) return loadConverted(src, backend, options);
+  if (await src.exists(MANIFEST_FILE)) {
+    if (options.transformerGraph) throw new ConfigError('transformerGraph', 'applies to graphs built from a diffusers checkpoint; a converted folder has its graph already (pass it to convert instead)', `${src.name}/${MANIFEST_FILE}`);
+    return loadConverted(src, backend, options);
+  }
+  const variant = options.transformerGraph && resolveDitVariant(options.transformerGraph); // a bad field fails before any weight is read
   const progress = options.onProgress ?? (() => {});
   const kind = await readModelIndex(src);
   const open = options.openSession ?? ((b, g, l) => b.createSession(serializeModel(g).model, { label: l, threads: options.threads }));
@@ -152,7 +163,7 @@ export async function loadComponents(src: ModelSource, backend: Backend, options
   const tokenizer = await readTokenizer(src);
   const session = async (c: ConvertedComponent, label: string) => {
     progress({ stage: 'build', component: label });
-    const graph = await graphBuilders[c](src, componentFloatType(options.dtype, c));
+    const graph = await graphBuilders[c](src, componentFloatType(options.dtype, c), variant);
     // dtype 'int8': the paper's W8A8 policy per component, in the form the backend runs (MatMulNBits on WebGPU).
     if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') quantizeGraph(graph, { mode: backend.device === 'webgpu' ? 'webgpu' : 'cpu', component: DTYPE_KEY[c] });
     progress({ stage: 'session', component: label });

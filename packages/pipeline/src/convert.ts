@@ -2,6 +2,7 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArgumentError, IN_MEMORY_LIMIT, serializeModel, writeOnnxModel, type Graph } from '@sana/core';
+import { resolveDitVariant, type DitGraphVariant } from '@sana/linear-dit';
 import { quantizeGraph } from '@sana/quant-int8';
 import { componentFloatType, dtypeNameOf, graphBuilders, readModelIndex, readSchedulerConfig, DTYPE_KEY, type DTypeOption } from './components.js';
 import { CONVERTED_COMPONENTS, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ConvertedComponent, type Manifest, type ManifestModel } from './manifest.js';
@@ -15,6 +16,8 @@ export interface ConvertOptions {
   readonly cacheDir?: string;
   readonly onProgress?: (p: { component: ConvertedComponent; stage: 'build' | 'write' }) => void;
   readonly onDownload?: (p: DownloadProgress) => void;
+  /** Layout of the transformer graph written (LoadOptions.transformerGraph); default: the reference layout. */
+  readonly transformerGraph?: DitGraphVariant;
   /** A pass over each graph before it is written (e.g. INT8 quantization); returns a label for the manifest. */
   readonly transform?: (graph: Graph, component: ConvertedComponent) => Promise<string | undefined> | string | undefined;
 }
@@ -50,7 +53,7 @@ export async function convertCheckpoint(source: string, outDir: string, options:
     for (const c of CONVERTED_COMPONENTS) {
       options.onProgress?.({ component: c, stage: 'build' });
       const ft = componentFloatType(options.dtype, c);
-      const graph = await graphBuilders[c](src, ft);
+      const graph = await graphBuilders[c](src, ft, options.transformerGraph && resolveDitVariant(options.transformerGraph));
       let quantized = await options.transform?.(graph, c);
       if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') {
         const mode = options.int8Target ?? 'cpu';

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArgumentError } from '@sana/core';
-import { SanaPipeline, SanaSprintPipeline, DownloadError } from './index.node.js';
+import { ArgumentError, createBackend, serializeModel } from '@sana/core';
+import { SanaPipeline, SanaSprintPipeline, DownloadError, folderSource, loadComponents } from './index.node.js';
 import { runGenerate } from './cli-generate.js';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/reference', import.meta.url));
@@ -55,6 +55,27 @@ describe('SanaPipeline', () => {
     await expect(pipe.generate({ ...base, width: 100, height: 64, useResolutionBinning: false })).rejects.toThrow('width: is 100; with useResolutionBinning off it must be a multiple of 32');
     await expect(pipe.generate({ ...base, numImagesPerPrompt: 0 })).rejects.toThrow(ArgumentError);
     await expect(pipe.generate({ ...base, latents: new Float32Array(3), width: 32, height: 32, useResolutionBinning: false })).rejects.toThrow(/latents: has 3 values/);
+  });
+
+  it('transformerGraph: the transformer is built in the asked layout and draws the same image; a bad field is named before any weight is read', async () => {
+    const ops: string[] = [];
+    const parts = await loadComponents(await folderSource(sana), await createBackend('cpu'), {
+      transformerGraph: { mixFfn: 'matmul', crossAttention: 'mha' },
+      openSession: (b, g, label) => {
+        if (label === 'transformer') ops.push(...g.nodes.map((n) => n.opType));
+        return b.createSession(serializeModel(g).model, { label, threads: 1 });
+      },
+    });
+    expect(ops).toContain('MultiHeadAttention'); // cross-attention as one fused node
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(3); // the patch embedding + per block only the 3x3 depth-wise conv (2 blocks; 7 by default)
+    const other = new SanaPipeline(parts);
+    const o = { prompt: 'a red circle', width: 64, height: 64, steps: 2, seed: 5, useResolutionBinning: false, maxSequenceLength: 16 };
+    const [a, b] = [await pipe.generate(o), await other.generate(o)];
+    let maxDiff = 0;
+    for (let i = 0; i < a.latents.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.latents[i] - b.latents[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    await other.release();
+    await expect(SanaPipeline.fromPretrained(sana, { transformerGraph: { mixFfn: 'dense' } as never })).rejects.toThrow("variant.mixFfn: is \"dense\"; expected one of 'conv', 'matmul'");
   });
 
   it('stops when the signal aborts', async () => {
