@@ -302,6 +302,16 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     dev = lat.device
     opt = torch.optim.AdamW([p for p in dit.parameters()] + [p for p in te.parameters()], lr=args.dit_lr,
                             betas=(0.9, 0.999), weight_decay=0.0)
+    # --te-aux W: while the encoder trains, a linear head (not exported) reads each caption token's id back from its
+    # state (cross-entropy, weight W). The flow loss alone let the encoder merge words whose use the DiT had not learnt
+    # yet: "left"/"right", "top"/"bottom", "above"/"below" ended at cosine 0.98-0.995 (scripts/shapes-text-probe.ts),
+    # so no DiT could follow them. A pretrained LLM keeps its tokens apart; this keeps ours apart.
+    aux = None
+    if args.te_aux > 0 and cache is None:
+        aux = torch.nn.Linear(te.config.hidden_size, te.config.vocab_size, bias=False).to(dev)
+        opt.add_param_group({"params": list(aux.parameters())})
+        log(f"text encoder: token read-back loss, weight {args.te_aux}")
+    run_aux, n_aux = 0.0, 0
     step = state.get("step", 0)
     total = state.get("total") or args.dit_steps
     t_start, t_ckpt = time.time(), time.time()
@@ -360,8 +370,17 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp_on(step)):
             v = dit(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
         loss = F.mse_loss(v.float(), noise - x0)
+        total_loss = loss
+        if aux is not None and te_train:
+            tids, tmask = data.tails[idx], data.tail_mask[idx]  # [B, T]: the caption ids after the CHI prefix
+            logits = aux(enc[:, 1:].float())  # [B, T, V]: enc[:, 1:] are the caption positions (encode_text)
+            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tids.reshape(-1), reduction="none")  # [B*T]
+            aux_loss = (ce * tmask.reshape(-1)).sum() / tmask.sum().clamp(min=1)
+            total_loss = loss + args.te_aux * aux_loss
+            if step % 20 == 0:
+                run_aux, n_aux = run_aux + aux_loss.item(), n_aux + 1
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        total_loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in dit.parameters()] + [p for p in te.parameters()], 1.0)
         opt.step()
         step += 1
@@ -371,8 +390,9 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         run_loss += loss.item() if step % 20 == 0 else 0.0
         n_loss += 1 if step % 20 == 0 else 0
         if step % 200 == 0:
-            log(f"dit step {step}/{total} loss {run_loss / max(1, n_loss):.4f} lr {opt.param_groups[0]['lr']:.2e}")
-            run_loss, n_loss = 0.0, 0
+            aux_msg = f" token read-back {run_aux / n_aux:.4f}" if n_aux else ""
+            log(f"dit step {step}/{total} loss {run_loss / max(1, n_loss):.4f}{aux_msg} lr {opt.param_groups[0]['lr']:.2e}")
+            run_loss, n_loss, run_aux, n_aux = 0.0, 0, 0.0, 0
         if time.time() - t_ckpt > args.ckpt_every_s:
             save_dit(dit, te, ema, step, total, frozen, out)
             export_fn()
@@ -585,6 +605,7 @@ def main():
     ap.add_argument("--dec-lr", type=float, default=3e-4)
     ap.add_argument("--amp", choices=["auto", "bf16", "off"], default="off", help="bf16 autocast of the DiT (linear attention kept in fp32)")
     ap.add_argument("--cache-dir", help="with --init-from: keep the encoded latents here and reuse them (a warm machine keeps /tmp)")
+    ap.add_argument("--te-aux", type=float, default=0.0, help="while the text encoder trains: weight of the token read-back loss (keeps words apart)")
     ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
     args = ap.parse_args()

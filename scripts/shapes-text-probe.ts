@@ -1,0 +1,39 @@
+// Diagnostic for the embedded model's text encoder: does it tell the domain's words apart? For prompt pairs that
+// differ in one word class (color, shape, position, relation), the cosine similarity of the encoder's states at
+// each aligned token of the two prompts (CHI + caption, encoded as the pipeline does). The DiT can only follow a
+// word whose states differ: a pair at cosine ~1.0 everywhere is a word the model cannot see.
+//   pnpm tsx scripts/shapes-text-probe.ts [--model DIR]
+import { loadTextEncoder } from '@sana/text-encoder';
+import { SHAPES_MODEL } from './shapes-eval.js';
+
+const args = process.argv.slice(2);
+const model = args.includes('--model') ? args[args.indexOf('--model') + 1] : SHAPES_MODEL;
+
+/** Pairs with the same number of words, so the captions' tokens align (one token per domain word). */
+const PAIRS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  color: [['a red circle on the left', 'a blue circle on the left'], ['a green star and a yellow square', 'a purple star and a yellow square']],
+  shape: [['a red circle on the left', 'a red square on the left'], ['a red circle left of a blue square', 'a red square left of a blue circle']],
+  position: [['a red circle on the left', 'a red circle on the right'], ['a blue star at the top', 'a blue star at the bottom']],
+  relation: [['a red circle left of a blue square', 'a red circle right of a blue square'], ['a green triangle above a yellow star', 'a green triangle below a yellow star']],
+};
+
+const te = await loadTextEncoder(model, { session: { threads: 1 } });
+const cosine = (a: Float32Array, b: Float32Array) => {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+  return ab / Math.sqrt(aa * bb);
+};
+for (const [kind, pairs] of Object.entries(PAIRS)) {
+  for (const [a, b] of pairs) {
+    const r = await te.encodePrompt({ prompts: [a, b], doCfg: false });
+    const [, L, C] = r.embeds.dims; // [2, L, C]
+    const e = r.embeds.data as Float32Array;
+    const m = r.mask.data as BigInt64Array;
+    const cos: number[] = [];
+    for (let t = 0; t < L; t++) if (m[t] && m[L + t]) cos.push(cosine(e.subarray(t * C, (t + 1) * C), e.subarray((L + t) * C, (L + t + 1) * C)));
+    const words = a.split(' ').length; // the caption's last tokens (one per word)
+    const caption = cos.slice(-words);
+    console.log(JSON.stringify({ kind, a, b, min_cosine: +Math.min(...caption).toFixed(4), mean_cosine_caption: +(caption.reduce((x, y) => x + y, 0) / words).toFixed(4), last_token: +caption.at(-1)!.toFixed(4) }));
+  }
+}
+await te.release();
