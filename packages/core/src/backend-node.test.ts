@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNodeBackend, nodeBackendsAvailable } from './backend-node.js';
+import { createNodeBackend, nodeBackendsAvailable, nodeExecutionProviders } from './backend-node.js';
 import { Graph } from './onnx/graph.js';
 import * as ops from './onnx/ops.js';
 import { serializeModel } from './onnx/serialize.js';
@@ -22,6 +22,15 @@ describe('node backend', () => {
     expect(() => createNodeBackend('tpu' as Device)).toThrow(ArgumentError);
     expect(() => createNodeBackend('tpu' as Device)).toThrow('device: unknown device "tpu"; expected one of auto, cpu, cuda, webgpu, wasm');
     expect(() => createNodeBackend('wasm')).toThrow(/browser device/);
+  });
+  it('WebGPU EP device options: passed inline in the EP entry, checked by name before any session, refused off WebGPU', () => {
+    expect(nodeExecutionProviders()).toEqual(['webgpu']);
+    expect(nodeExecutionProviders({ webgpu: { storageBufferCacheMode: 'simple', validationMode: undefined } })).toEqual([{ name: 'webgpu', storageBufferCacheMode: 'simple' }]);
+    expect(() => createNodeBackend('webgpu', { webgpu: { storageBufferCacheMode: 'fast' as never } }))
+      .toThrow("webgpu.storageBufferCacheMode: is \"fast\"; expected one of 'disabled', 'lazyRelease', 'simple', 'bucket'");
+    expect(() => createNodeBackend('webgpu', { webgpu: { bufferCache: 'simple' } as never })).toThrow(/webgpu.bufferCache: is not a WebGPU EP option/);
+    expect(() => createNodeBackend('cpu', { webgpu: { validationMode: 'disabled' } })).toThrow('webgpu: configures the WebGPU execution provider; the device is "cpu"');
+    expect(() => createNodeBackend('auto', { webgpu: 'simple' as never })).toThrow(ArgumentError);
   });
   it('runs with symbolic batch', async () => {
     const s = await createNodeBackend('cpu').createSession(model(), { threads: 1 });

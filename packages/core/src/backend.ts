@@ -21,6 +21,46 @@ export interface SessionOptions {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Options of onnxruntime-node's WebGPU execution provider that configure its Dawn device. The device is shared by
+ * every WebGPU session of the process and the first session's values win, so they are backend-wide. Measured on an
+ * H200 (docs/performance.md): `storageBufferCacheMode: 'simple'` decoded 1024px with the DC-AE in 0.64x the time
+ * and ran the Sana-600M forward in 0.95x; 'lazyRelease' was 1.7-7x slower; the validation modes changed nothing.
+ */
+export interface WebGpuOptions {
+  readonly storageBufferCacheMode?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
+  readonly uniformBufferCacheMode?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
+  readonly queryResolveBufferCacheMode?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
+  readonly defaultBufferCacheMode?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
+  readonly validationMode?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+}
+
+export interface BackendOptions {
+  /** WebGPU EP device options (onnxruntime-node, device 'webgpu' only). */
+  readonly webgpu?: WebGpuOptions;
+}
+
+const CACHE_MODES = ['disabled', 'lazyRelease', 'simple', 'bucket'];
+const WEBGPU_CHOICES: Readonly<Record<keyof WebGpuOptions, readonly string[]>> = {
+  storageBufferCacheMode: CACHE_MODES, uniformBufferCacheMode: CACHE_MODES, queryResolveBufferCacheMode: CACHE_MODES,
+  defaultBufferCacheMode: CACHE_MODES, validationMode: ['disabled', 'wgpuOnly', 'basic', 'full'],
+};
+
+/**
+ * The option fields of `webgpu` checked against what the EP takes; returns the problem (field and what was expected)
+ * or undefined. Shared by the backends so a typo fails before any session is made.
+ */
+export function webGpuOptionsProblem(webgpu: unknown): { field: string; message: string } | undefined {
+  if (webgpu === undefined) return undefined;
+  if (typeof webgpu !== 'object' || webgpu === null || Array.isArray(webgpu)) return { field: 'webgpu', message: `must be an object of WebGPU EP options, got ${JSON.stringify(webgpu)}` };
+  for (const [k, v] of Object.entries(webgpu)) {
+    const allowed = (WEBGPU_CHOICES as Record<string, readonly string[]>)[k];
+    if (!allowed) return { field: `webgpu.${k}`, message: `is not a WebGPU EP option; options are ${Object.keys(WEBGPU_CHOICES).join(', ')}` };
+    if (v !== undefined && !allowed.includes(v as string)) return { field: `webgpu.${k}`, message: `is ${JSON.stringify(v)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}` };
+  }
+  return undefined;
+}
+
 export interface InputInfo {
   readonly name: string;
   readonly dtype?: string;
