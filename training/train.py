@@ -302,8 +302,8 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     dev = lat.device
     opt = torch.optim.AdamW([p for p in dit.parameters()] + [p for p in te.parameters()], lr=args.dit_lr,
                             betas=(0.9, 0.999), weight_decay=0.0)
-    # --te-aux W: while the encoder trains, a linear head (not exported) reads each caption token's id back from its
-    # state (cross-entropy, weight W). The flow loss alone let the encoder merge words whose use the DiT had not learnt
+    # --te-aux W: while the encoder trains, a cosine-classifier head (not exported) reads each caption token's id back
+    # from its state (cross-entropy, weight W). The flow loss alone let the encoder merge words whose use the DiT had not learnt
     # yet: "left"/"right", "top"/"bottom", "above"/"below" ended at cosine 0.98-0.995 (scripts/shapes-text-probe.ts),
     # so no DiT could follow them. A pretrained LLM keeps its tokens apart; this keeps ours apart.
     aux = None
@@ -373,7 +373,10 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         total_loss = loss
         if aux is not None and te_train:
             tids, tmask = data.tails[idx], data.tail_mask[idx]  # [B, T]: the caption ids after the CHI prefix
-            logits = aux(enc[:, 1:].float())  # [B, T, V]: enc[:, 1:] are the caption positions (encode_text)
+            # a cosine classifier with a fixed scale: the head cannot win by growing its weights, only by the states'
+            # directions being apart (what the cosine probe measures); enc[:, 1:] are the caption positions
+            h = F.normalize(enc[:, 1:].float(), dim=-1)  # [B, T, D]
+            logits = 16.0 * h @ F.normalize(aux.weight, dim=-1).t()  # [B, T, V]
             ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tids.reshape(-1), reduction="none")  # [B*T]
             aux_loss = (ce * tmask.reshape(-1)).sum() / tmask.sum().clamp(min=1)
             total_loss = loss + args.te_aux * aux_loss
