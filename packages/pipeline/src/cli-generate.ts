@@ -2,7 +2,8 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { ArgumentError, type Device } from '@sana/core';
+import { ArgumentError, type Device, type WebGpuOptions } from '@sana/core';
+import type { DitGraphVariant } from '@sana/linear-dit';
 import { encodePng } from './png.js';
 import { loadPretrained } from './node-pretrained.js';
 import { SanaPipeline } from './sana-pipeline.js';
@@ -25,6 +26,10 @@ export interface GenerateCliOptions {
   readonly threads?: number;
   readonly cacheDir?: string;
   readonly quiet?: boolean;
+  /** --transformer-graph: the DiT graph layout (LoadOptions.transformerGraph). */
+  readonly transformerGraph?: DitGraphVariant;
+  /** --webgpu-buffer-cache: the WebGPU EP's storage buffer cache mode. */
+  readonly webgpuBufferCache?: NonNullable<WebGpuOptions['storageBufferCacheMode']>;
 }
 
 /** Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename. */
@@ -56,7 +61,8 @@ export async function runGenerate(prompt: string, o: GenerateCliOptions): Promis
 
   stage('load', 1, o.model);
   const parts = await loadPretrained(o.model, {
-    device: o.device, dtype: o.dtype, threads: o.threads, cacheDir: o.cacheDir,
+    device: o.device, dtype: o.dtype, threads: o.threads, cacheDir: o.cacheDir, transformerGraph: o.transformerGraph,
+    webgpu: o.webgpuBufferCache ? { storageBufferCacheMode: o.webgpuBufferCache } : undefined,
     onDownload: (p) => { if (tty && barOn) bar.update(0, { detail: `${p.file} ${(p.loaded / 2 ** 20).toFixed(1)} MiB` }); },
     onProgress: (p) => { if (tty && barOn) bar.update(0, { detail: `${p.stage} ${p.component}` }); else log(`  ${p.stage} ${p.component}`); },
   });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SanaError, DEVICES, type Device } from '@sana/core';
+import { DIT_VARIANTS, type DitGraphVariant } from '@sana/linear-dit';
 import { runGenerate } from './cli-generate.js';
 import { convertCheckpoint } from './convert.js';
 
@@ -20,6 +21,15 @@ function num(name: string) {
     if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
     return n;
   };
+}
+
+/** `--transformer-graph mixffn-matmul,cross-mha`: named layouts of DIT_VARIANTS merged into one. */
+function transformerGraph(v: string): DitGraphVariant {
+  const names = Object.keys(DIT_VARIANTS).filter((n) => n !== 'baseline');
+  return v.split(',').reduce<DitGraphVariant>((acc, name) => {
+    if (!names.includes(name)) throw new InvalidArgumentError(`--transformer-graph: "${name}" is not a layout; expected a comma list of ${names.join(', ')}`);
+    return { ...acc, ...DIT_VARIANTS[name] };
+  }, {});
 }
 
 // The model embedded in the repository (models/sana-shapes), the default when neither --model nor SANA_MODEL is
@@ -49,6 +59,8 @@ program.command('generate')
   .addOption(new Option('--dtype <dtype>', 'weights and activations (int8: W8A8 linear layers, @sana/quant-int8)').choices(['fp32', 'fp16', 'int8']).default('fp32'))
   .option('--threads <n>', 'CPU threads per session (default: all cores)', int('--threads'))
   .option('--cache-dir <dir>', 'download cache for URL models')
+  .option('--transformer-graph <layouts>', 'transformer graph layout, same function (e.g. mixffn-matmul,cross-mha: faster on WebGPU; docs/performance.md)', transformerGraph)
+  .addOption(new Option('--webgpu-buffer-cache <mode>', 'with --device webgpu: the EP\'s storage buffer cache mode (simple: faster DC-AE decode, more memory)').choices(['disabled', 'lazyRelease', 'simple', 'bucket']))
   .option('-q, --quiet', 'no progress bar')
   .action(async (prompt: string, opts) => {
     await runGenerate(prompt, { ...opts, device: opts.device as Device });
@@ -61,10 +73,11 @@ program.command('convert')
   .addOption(new Option('--dtype <dtype>', 'weights and activations (int8: W8A8 linear layers)').choices(['fp32', 'fp16', 'int8']).default('fp32'))
   .addOption(new Option('--int8-target <runtime>', 'with --dtype int8: the runtime the INT8 form is for').choices(['cpu', 'webgpu']).default('cpu'))
   .option('--cache-dir <dir>', 'download cache for URL models')
+  .option('--transformer-graph <layouts>', 'transformer graph layout written (e.g. mixffn-matmul,cross-mha)', transformerGraph)
   .action(async (source: string, out: string, opts) => {
     const t0 = performance.now();
     const m = await convertCheckpoint(source, out, {
-      dtype: opts.dtype, int8Target: opts.int8Target, cacheDir: opts.cacheDir,
+      dtype: opts.dtype, int8Target: opts.int8Target, cacheDir: opts.cacheDir, transformerGraph: opts.transformerGraph,
       onProgress: (p) => process.stderr.write(`${p.stage} ${p.component}\n`),
     });
     process.stderr.write(`wrote ${out}/manifest.json (${m.pipeline}, ${opts.dtype}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

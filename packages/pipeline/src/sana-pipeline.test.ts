@@ -169,6 +169,9 @@ describe('sana generate (CLI)', () => {
     await writeFile(out, 'keep me');
     await expect(runGenerate('a red circle', { ...base, model: sana, width: 65 })).rejects.toThrow(/width/);
     await expect(runGenerate('a red circle', { ...base, model: join(dir, 'missing') })).rejects.toThrow(/is not a folder/);
+    await expect(runGenerate('a red circle', { ...base, model: sana, webgpuBufferCache: 'simple' })).rejects.toThrow('webgpu: configures the WebGPU execution provider; the device is "cpu"');
+    await runGenerate('a red circle', { ...base, model: sana, out: join(dir, 'layout.png'), transformerGraph: { mixFfn: 'matmul', crossAttention: 'mha' } });
+    expect((await readFile(join(dir, 'layout.png'))).subarray(1, 4).toString()).toBe('PNG');
     expect(await readFile(out, 'utf8')).toBe('keep me');
     expect((await stat(dir)).isDirectory()).toBe(true);
   });
