@@ -50,15 +50,19 @@ export const DIT_VARIANTS: Readonly<Record<string, DitGraphVariant>> = Object.fr
 });
 
 /**
- * Fills in the defaults and checks every field; an unknown field or value throws `ArgumentError` naming it.
+ * Fills in the defaults and checks every field; an unknown field or value, or a non-object, throws `ArgumentError`
+ * naming it under `name` (the option it came in as: 'variant', or the pipeline's 'transformerGraph').
  * @example resolveDitVariant({ mixFfn: 'matmul' }).crossAttention // 'matmul'
  */
-export function resolveDitVariant(v: DitGraphVariant = {}): ResolvedDitVariant {
+export function resolveDitVariant(v: DitGraphVariant = {}, name = 'variant'): ResolvedDitVariant {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) {
+    throw new ArgumentError(name, `must be an object such as { mixFfn: 'matmul' }, got ${Array.isArray(v) ? 'an array' : typeof v === 'object' ? String(v) : typeof v}`);
+  }
   for (const [k, val] of Object.entries(v)) {
     const allowed = (CHOICES as Record<string, readonly string[]>)[k];
-    if (!allowed) throw new ArgumentError(`variant.${k}`, `is not a transformer graph option; options are ${Object.keys(CHOICES).join(', ')}`);
+    if (!allowed) throw new ArgumentError(`${name}.${k}`, `is not a transformer graph option; options are ${Object.keys(CHOICES).join(', ')}`);
     if (val !== undefined && !allowed.includes(val as string)) {
-      throw new ArgumentError(`variant.${k}`, `is ${JSON.stringify(val)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+      throw new ArgumentError(`${name}.${k}`, `is ${JSON.stringify(val)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
     }
   }
   return { ...DEFAULT_DIT_VARIANT, ...Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) } as ResolvedDitVariant;

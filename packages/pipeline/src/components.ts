@@ -148,10 +148,10 @@ async function defaultOpenModelFile(backend: Backend, src: ModelSource, model: s
  */
 export async function loadComponents(src: ModelSource, backend: Backend, options: LoadOptions = {}): Promise<SanaComponents> {
   if (await src.exists(MANIFEST_FILE)) {
-    if (options.transformerGraph) throw new ConfigError('transformerGraph', 'applies to graphs built from a diffusers checkpoint; a converted folder has its graph already (pass it to convert instead)', `${src.name}/${MANIFEST_FILE}`);
+    if (options.transformerGraph !== undefined) throw new ConfigError('transformerGraph', 'applies to graphs built from a diffusers checkpoint; a converted folder has its graph already (pass it to convert instead)', `${src.name}/${MANIFEST_FILE}`);
     return loadConverted(src, backend, options);
   }
-  const variant = options.transformerGraph && resolveDitVariant(options.transformerGraph); // a bad field fails before any weight is read
+  const variant = options.transformerGraph === undefined ? undefined : resolveDitVariant(options.transformerGraph, 'transformerGraph'); // a bad field fails before any weight is read
   const progress = options.onProgress ?? (() => {});
   const kind = await readModelIndex(src);
   const open = options.openSession ?? ((b, g, l) => b.createSession(serializeModel(g).model, { label: l, threads: options.threads }));

@@ -53,7 +53,7 @@ export async function convertCheckpoint(source: string, outDir: string, options:
     for (const c of CONVERTED_COMPONENTS) {
       options.onProgress?.({ component: c, stage: 'build' });
       const ft = componentFloatType(options.dtype, c);
-      const graph = await graphBuilders[c](src, ft, options.transformerGraph && resolveDitVariant(options.transformerGraph));
+      const graph = await graphBuilders[c](src, ft, options.transformerGraph === undefined ? undefined : resolveDitVariant(options.transformerGraph, 'transformerGraph'));
       let quantized = await options.transform?.(graph, c);
       if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') {
         const mode = options.int8Target ?? 'cpu';

@@ -158,6 +158,19 @@ describe('generate under hostile options', () => {
     maxSequenceLength: 8, complexHumanInstruction: null, useResolutionBinning: false };
   const keys = [...Object.keys(good), 'latents', 'onStep', 'signal', 'promptEmbeds'];
 
+  it('fromPretrained: every bad load option (transformerGraph, webgpu) is an error naming it, or loads', async () => {
+    const escapes: string[] = [];
+    for (const k of ['transformerGraph', 'webgpu']) {
+      for (const v of bad) {
+        const err = await SanaPipeline.fromPretrained(fixture, { threads: 1, [k]: v }).then((p) => p.release(), (e: unknown) => e);
+        if (err === undefined) continue;
+        const why = escapeOf(err, fixture) ?? (!(err as Error).message.startsWith(k) ? `names ${(err as Error).message.split(':')[0]}, not ${k}` : undefined);
+        if (why) escapes.push(`${k}=${typeof v === 'function' ? 'function' : String(v)}: ${why.slice(0, 200)}`);
+      }
+    }
+    expect(escapes).toEqual([]);
+  });
+
   it.each([['SanaPipeline'], ['SanaSprintPipeline']])('%s: every bad option is an ArgumentError naming it, or works', async (which) => {
     const p = which === 'SanaPipeline' ? pipe : sprint;
     const escapes: string[] = [];

@@ -75,7 +75,7 @@ describe('SanaPipeline', () => {
     for (let i = 0; i < a.latents.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.latents[i] - b.latents[i]));
     expect(maxDiff).toBeLessThan(1e-4);
     await other.release();
-    await expect(SanaPipeline.fromPretrained(sana, { transformerGraph: { mixFfn: 'dense' } as never })).rejects.toThrow("variant.mixFfn: is \"dense\"; expected one of 'conv', 'matmul'");
+    await expect(SanaPipeline.fromPretrained(sana, { transformerGraph: { mixFfn: 'dense' } as never })).rejects.toThrow("transformerGraph.mixFfn: is \"dense\"; expected one of 'conv', 'matmul'");
   });
 
   it('stops when the signal aborts', async () => {
