@@ -188,6 +188,7 @@ if (want('e2e') || want('e2e-1600m') || want('sprint')) {
   // --text-first (e2e targets): the prompt encoded up front and the text encoder released before the DiT is built, so
   // the CPU fp32 side of the 4096 px PSNR check fits in 23 GiB (Gemma-2-2B fp32 10 GiB + Sana-1600M fp32 6.4 GiB + activations)
   const textFirst = process.argv.includes('--text-first');
+  if (textFirst && want('sprint')) throw new Error('--text-first releases the text encoder, which Sana-Sprint needs: leave sprint out of --only');
   const e2ePrompt = 'a cyberpunk cat with a neon sign';
   const promptEmbeds = textFirst ? await textEncoder.encodePrompt({ prompts: [e2ePrompt], negativePrompt: '', doCfg: true }) : undefined;
   if (textFirst) await textEncoder.release();

@@ -48,7 +48,7 @@ const WEBGPU_CHOICES: Readonly<Record<keyof WebGpuOptions, readonly string[]>> =
 
 /**
  * The option fields of `webgpu` checked against what the EP takes; returns the problem (field and what was expected)
- * or undefined. Shared by the backends so a typo fails before any session is made.
+ * or undefined. The Node backend calls it on creation, so a typo fails before any session is made.
  */
 export function webGpuOptionsProblem(webgpu: unknown): { field: string; message: string } | undefined {
   if (webgpu === undefined) return undefined;

@@ -117,6 +117,10 @@ export async function readTokenizer(src: ModelSource, rel = 'tokenizer/tokenizer
   return Tokenizer.fromJson(await readJson(src, rel), cfg, `${src.name}/${rel}`);
 }
 
+/** `options.transformerGraph` checked and filled in (errors name `transformerGraph.<field>`); undefined when not given. */
+export const transformerGraphOf = (options: { readonly transformerGraph?: DitGraphVariant }) =>
+  options.transformerGraph === undefined ? undefined : resolveDitVariant(options.transformerGraph, 'transformerGraph');
+
 /** The three graphs of a diffusers checkpoint, one at a time (each holds its weights: build, use, drop). */
 export const graphBuilders = {
   async text_encoder(src: ModelSource, ft: FloatType): Promise<Graph> {
@@ -151,7 +155,7 @@ export async function loadComponents(src: ModelSource, backend: Backend, options
     if (options.transformerGraph !== undefined) throw new ConfigError('transformerGraph', 'applies to graphs built from a diffusers checkpoint; a converted folder has its graph already (pass it to convert instead)', `${src.name}/${MANIFEST_FILE}`);
     return loadConverted(src, backend, options);
   }
-  const variant = options.transformerGraph === undefined ? undefined : resolveDitVariant(options.transformerGraph, 'transformerGraph'); // a bad field fails before any weight is read
+  const variant = transformerGraphOf(options); // a bad field fails before any weight is read
   const progress = options.onProgress ?? (() => {});
   const kind = await readModelIndex(src);
   const open = options.openSession ?? ((b, g, l) => b.createSession(serializeModel(g).model, { label: l, threads: options.threads }));

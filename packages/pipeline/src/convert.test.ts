@@ -55,6 +55,9 @@ describe('sana convert', () => {
   it('leaves nothing behind when the source is broken', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'conv-'));
     await expect(convertCheckpoint(join(parent, 'nope'), join(parent, 'out'))).rejects.toThrow(/is not a folder/);
+    // a bad transformerGraph is refused before the source is opened (here: before its absence is noticed)
+    await expect(convertCheckpoint(join(parent, 'nope'), join(parent, 'out'), { transformerGraph: { mixFfn: 'dense' } as never }))
+      .rejects.toThrow("transformerGraph.mixFfn: is \"dense\"; expected one of 'conv', 'matmul'");
     expect(await readdir(parent)).toEqual([]);
   });
 });

@@ -2,9 +2,9 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArgumentError, IN_MEMORY_LIMIT, serializeModel, writeOnnxModel, type Graph } from '@sana/core';
-import { resolveDitVariant, type DitGraphVariant } from '@sana/linear-dit';
+import type { DitGraphVariant } from '@sana/linear-dit';
 import { quantizeGraph } from '@sana/quant-int8';
-import { componentFloatType, dtypeNameOf, graphBuilders, readModelIndex, readSchedulerConfig, DTYPE_KEY, type DTypeOption } from './components.js';
+import { componentFloatType, dtypeNameOf, graphBuilders, readModelIndex, readSchedulerConfig, transformerGraphOf, DTYPE_KEY, type DTypeOption } from './components.js';
 import { CONVERTED_COMPONENTS, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ConvertedComponent, type Manifest, type ManifestModel } from './manifest.js';
 import { openModelSource, type DownloadProgress } from './node-model-source.js';
 import type { ModelSource } from './model-source.js';
@@ -39,6 +39,7 @@ async function copyText(src: ModelSource, rel: string, out: string) {
  */
 export async function convertCheckpoint(source: string, outDir: string, options: ConvertOptions = {}): Promise<Manifest> {
   await checkOutDir(outDir);
+  const variant = transformerGraphOf(options); // a bad field fails before any download
   const src = await openModelSource(source, { cacheDir: options.cacheDir, onProgress: options.onDownload });
   const pipeline = await readModelIndex(src);
   await readSchedulerConfig(src); // refuse an unsupported scheduler before the long part
@@ -53,7 +54,7 @@ export async function convertCheckpoint(source: string, outDir: string, options:
     for (const c of CONVERTED_COMPONENTS) {
       options.onProgress?.({ component: c, stage: 'build' });
       const ft = componentFloatType(options.dtype, c);
-      const graph = await graphBuilders[c](src, ft, options.transformerGraph === undefined ? undefined : resolveDitVariant(options.transformerGraph, 'transformerGraph'));
+      const graph = await graphBuilders[c](src, ft, variant);
       let quantized = await options.transform?.(graph, c);
       if (dtypeNameOf(options.dtype, DTYPE_KEY[c]) === 'int8') {
         const mode = options.int8Target ?? 'cpu';
