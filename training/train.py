@@ -63,12 +63,19 @@ def lr_at(step, total, base, warmup, floor=0.1):
 # ---------------------------------------------------------------------------------------------- models
 
 
-def build_models(device):
+def dit_overrides(args):
+    """Config changes of the DiT asked on the command line. --pos-embed S sets `interpolation_scale`, which makes
+    diffusers' SanaTransformer2DModel add a fixed 2-D sin-cos positional embedding to the patch embedding (as the
+    official Sana 1600M 4Kpx config does with 2.0); it has no weights, so a NoPE model's weights load unchanged."""
+    return {} if args is None or args.pos_embed is None else {"interpolation_scale": float(args.pos_embed)}
+
+
+def build_models(device, args=None):
     from diffusers import AutoencoderDC, SanaTransformer2DModel
     from transformers import Gemma2Config, Gemma2Model
 
     vae = AutoencoderDC.from_config(cfg("vae")).to(device)
-    dit = SanaTransformer2DModel.from_config(cfg("transformer")).to(device)
+    dit = SanaTransformer2DModel.from_config({**cfg("transformer"), **dit_overrides(args)}).to(device)
     te_cfg = Gemma2Config.from_dict(cfg("text_encoder"))
     try:
         te_cfg._attn_implementation = "eager"  # soft-capped attention logits: eager is the exact path
@@ -321,12 +328,22 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     # from its state (cross-entropy, weight W). The flow loss alone let the encoder merge words whose use the DiT had not learnt
     # yet: "left"/"right", "top"/"bottom", "above"/"below" ended at cosine 0.98-0.995 (scripts/shapes-text-probe.ts),
     # so no DiT could follow them. A pretrained LLM keeps its tokens apart; this keeps ours apart.
-    aux = None
+    # --te-aux-window K > 1 adds K - 1 linear heads that read the 1..K-1 previous caption tokens back from each state: with
+    # the read-back alone the encoder kept words apart but dropped their context ("square" in "... left of a blue
+    # square" had the same state whatever the relation, "left" the same whatever color came before, cosine 1.0), and
+    # the DiT, whose cross-attention has no token order, then sees a bag of words in which "a red circle left of a
+    # blue square" and "a blue circle left of a red square" are one prompt. A state that tells its last K words
+    # carries the binding. These heads are plain linear maps of the normalised state: context has to be linearly
+    # readable, as the DiT's caption projection reads it, not in a direction of its own.
+    aux, ctx = None, None
     if args.te_aux > 0 and cache is None:
         aux = torch.nn.Linear(te.config.hidden_size, te.config.vocab_size, bias=False).to(dev)
         opt.add_param_group({"params": list(aux.parameters())})
-        log(f"text encoder: token read-back loss, weight {args.te_aux}")
-    run_aux, n_aux = 0.0, 0
+        if args.te_aux_window > 1:
+            ctx = torch.nn.ModuleList(torch.nn.Linear(te.config.hidden_size, te.config.vocab_size) for _ in range(args.te_aux_window - 1)).to(dev)
+            opt.add_param_group({"params": list(ctx.parameters())})
+        log(f"text encoder: token read-back loss, weight {args.te_aux}, window {args.te_aux_window}")
+    run_aux, run_ctx, n_aux = 0.0, 0.0, 0
     spatial_w = spatial_weights(data, args.spatial_frac) if args.spatial_frac else None
     step = state.get("step", 0)
     total = state.get("total") or args.dit_steps
@@ -398,9 +415,19 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
             logits = 16.0 * h @ F.normalize(aux.weight, dim=-1).t()  # [B, T, V]
             ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tids.reshape(-1), reduction="none")  # [B*T]
             aux_loss = (ce * tmask.reshape(-1)).sum() / tmask.sum().clamp(min=1)
-            total_loss = loss + args.te_aux * aux_loss
+            ctx_loss = torch.zeros((), device=dev)
+            if ctx is not None:
+                T = tids.shape[1]
+                for o, head in enumerate(ctx, start=1):  # state at caption position t reads token t - o
+                    if o >= T:
+                        break
+                    lo = head(h[:, o:])  # [B, T-o, V]
+                    ceo = F.cross_entropy(lo.reshape(-1, lo.shape[-1]), tids[:, : T - o].reshape(-1), reduction="none")
+                    m = tmask[:, o:].reshape(-1).float()  # the state's position is in the caption (so is t - o)
+                    ctx_loss = ctx_loss + (ceo * m).sum() / m.sum().clamp(min=1) / len(ctx)
+            total_loss = loss + args.te_aux * (aux_loss + ctx_loss)
             if step % 20 == 0:
-                run_aux, n_aux = run_aux + aux_loss.item(), n_aux + 1
+                run_aux, run_ctx, n_aux = run_aux + aux_loss.item(), run_ctx + ctx_loss.item(), n_aux + 1
         opt.zero_grad(set_to_none=True)
         total_loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in dit.parameters()] + [p for p in te.parameters()], 1.0)
@@ -413,8 +440,9 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         n_loss += 1 if step % 20 == 0 else 0
         if step % 200 == 0:
             aux_msg = f" token read-back {run_aux / n_aux:.4f}" if n_aux else ""
+            aux_msg += f" context read-back {run_ctx / n_aux:.4f}" if n_aux and ctx is not None else ""
             log(f"dit step {step}/{total} loss {run_loss / max(1, n_loss):.4f}{aux_msg} lr {opt.param_groups[0]['lr']:.2e}")
-            run_loss, n_loss, run_aux, n_aux = 0.0, 0, 0.0, 0
+            run_loss, n_loss, run_aux, run_ctx, n_aux = 0.0, 0, 0.0, 0.0, 0
         if time.time() - t_ckpt > args.ckpt_every_s:
             save_dit(dit, te, ema, step, total, frozen, out)
             export_fn()
@@ -437,13 +465,16 @@ def cache_text(te, data, batch=1024):
     return torch.cat(encs), torch.cat(masks)
 
 
-def load_exported(d, device):
+def load_exported(d, device, args=None):
     """The three models of an exported folder (fp16 safetensors), in float32 for training."""
     from diffusers import AutoencoderDC, SanaTransformer2DModel
     from transformers import Gemma2Model
 
     vae = AutoencoderDC.from_pretrained(f"{d}/vae").float().to(device)
-    dit = SanaTransformer2DModel.from_pretrained(f"{d}/transformer").float().to(device)
+    over = dit_overrides(args)
+    dit = SanaTransformer2DModel.from_pretrained(f"{d}/transformer", **over).float().to(device)
+    if over:
+        log(f"dit config changed: {over} (positional embedding {'on' if dit.patch_embed.pos_embed is not None else 'OFF'})")
     te = Gemma2Model.from_pretrained(f"{d}/text_encoder", attn_implementation="eager").float().to(device)
     return vae, dit, te
 
@@ -538,7 +569,7 @@ def run(scenes_path, args, out, smoke=False):
     run_start = time.time()
     data = Data(scenes_path, dev, limit=256 if smoke else args.limit)
     torch.manual_seed(args.seed)
-    vae, dit, te = build_models(dev)
+    vae, dit, te = build_models(dev, args)
     ema = copy.deepcopy(dit).requires_grad_(False)
     n_par = lambda m: sum(p.numel() for p in m.parameters()) / 1e6  # noqa: E731
     log(f"{'smoke' if smoke else 'run'}: {data.n} scenes; params vae {n_par(vae):.2f}M dit {n_par(dit):.2f}M te {n_par(te):.2f}M")
@@ -559,7 +590,7 @@ def run(scenes_path, args, out, smoke=False):
             log(f"resumed dit at step {ck['step']} of {ck['total']}")
     sf_fixed = None
     if args.init_from and not smoke:
-        vae, dit, te = load_exported(args.init_from, dev)
+        vae, dit, te = load_exported(args.init_from, dev, args)
         ema = copy.deepcopy(dit).requires_grad_(False)
         sf_fixed = float(vae.config.scaling_factor)  # the DiT's latent scale: keep it
         vae_state = {"done": True}
@@ -628,6 +659,8 @@ def main():
     ap.add_argument("--amp", choices=["auto", "bf16", "off"], default="off", help="bf16 autocast of the DiT (linear attention kept in fp32)")
     ap.add_argument("--cache-dir", help="with --init-from: keep the encoded latents here and reuse them (a warm machine keeps /tmp)")
     ap.add_argument("--te-aux", type=float, default=0.0, help="while the text encoder trains: weight of the token read-back loss (keeps words apart)")
+    ap.add_argument("--te-aux-window", type=int, default=1, help="with --te-aux: each state also reads back the K-1 caption tokens before it (carries context)")
+    ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale: a fixed sin-cos positional embedding (default: none, NoPE as Sana 1024px)")
     ap.add_argument("--spatial-frac", type=float, default=None, help="draw captions with a position / relation word at this share of each DiT batch (default: as in the data)")
     ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
