@@ -17,6 +17,17 @@ const PAIRS: Readonly<Record<string, readonly (readonly [string, string])[]>> = 
   relation: [['a red circle left of a blue square', 'a red circle right of a blue square'], ['a green triangle above a yellow star', 'a green triangle below a yellow star']],
 };
 
+/**
+ * Pairs with the same words in another order. The DiT's cross-attention has no token order of its own, so it sees a
+ * prompt as the set of its states: these two mean different scenes only if some state of one has no close match
+ * among the other's (`bag_min_cosine`, each caption token's best match in the other prompt, the worst of them).
+ */
+const ORDER_PAIRS: readonly (readonly [string, string])[] = [
+  ['a red circle left of a blue square', 'a blue square left of a red circle'],
+  ['a red circle left of a blue square', 'a blue circle left of a red square'],
+  ['a green star and a yellow square', 'a yellow star and a green square'],
+];
+
 const te = await loadTextEncoder(model, { session: { threads: 1 } });
 const cosine = (a: Float32Array, b: Float32Array) => {
   let ab = 0, aa = 0, bb = 0;
@@ -35,5 +46,22 @@ for (const [kind, pairs] of Object.entries(PAIRS)) {
     const caption = cos.slice(-words);
     console.log(JSON.stringify({ kind, a, b, min_cosine: +Math.min(...caption).toFixed(4), mean_cosine_caption: +(caption.reduce((x, y) => x + y, 0) / words).toFixed(4), last_token: +caption.at(-1)!.toFixed(4) }));
   }
+}
+for (const [a, b] of ORDER_PAIRS) {
+  const r = await te.encodePrompt({ prompts: [a, b], doCfg: false });
+  const [, L, C] = r.embeds.dims; // [2, L, C]
+  const e = r.embeds.data as Float32Array;
+  const m = r.mask.data as BigInt64Array;
+  const words = a.split(' ').length;
+  // the caption's tokens are each row's last `words` unmasked positions (one token per domain word)
+  const at = [0, 1].map((p) => [...Array(L).keys()].filter((t) => m[p * L + t]).slice(-words));
+  const row = (p: number, t: number) => e.subarray((p * L + at[p][t]) * C, (p * L + at[p][t] + 1) * C); // caption token t of prompt p
+  let worst = 1;
+  for (let t = 0; t < words; t++) {
+    let best = -1;
+    for (let u = 0; u < words; u++) best = Math.max(best, cosine(row(0, t), row(1, u)));
+    worst = Math.min(worst, best);
+  }
+  console.log(JSON.stringify({ kind: 'order', a, b, bag_min_cosine: +worst.toFixed(4) }));
 }
 await te.release();
