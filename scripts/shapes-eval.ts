@@ -9,7 +9,7 @@ import { SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transfor
 import { SanaPipeline, encodePng, loadPretrained, openWeights, folderSource, type SanaComponents } from '@sana/pipeline';
 import { quantizeGraph } from '@sana/quant-int8';
 import {
-  CATEGORIES, evalPromptSet, evaluateImage, renderScene, sampleScene, EVAL_SEED_BASE, type Category, type EvalPrompt,
+  CATEGORIES, evalPromptSet, evaluateImage, renderScene, sampleScene, type Category, type EvalPrompt,
 } from '@sana/scenes';
 
 /** The embedded model (models/sana-shapes in the repository). */
@@ -55,14 +55,14 @@ function tally(setting: string, prompts: readonly EvalPrompt[], ok: readonly boo
 /** The evaluator on the rendered scenes of the prompts themselves (what a perfect model would draw). */
 export function groundTruthAccuracy(prompts: readonly EvalPrompt[], extraScenes = 0): AccuracyRow {
   const t0 = performance.now();
-  const ok = prompts.map((p, i) => {
-    const c = sampleScene(EVAL_SEED_BASE + i, { category: p.category });
+  const ok = prompts.map((p) => {
+    const c = sampleScene(p.sceneSeed, { category: p.category });
     return evaluateImage(c.caption, renderScene(c.scene)).correct;
   });
   const extra: EvalPrompt[] = [];
   for (let s = 0; s < extraScenes; s++) {
     const c = sampleScene(s);
-    extra.push({ prompt: c.caption, category: c.spec.category, seed: s });
+    extra.push({ prompt: c.caption, category: c.spec.category, seed: s, sceneSeed: s });
     ok.push(evaluateImage(c.caption, renderScene(c.scene)).correct);
   }
   return tally('ground truth (rendered scenes)', [...prompts, ...extra], ok, (performance.now() - t0) / 1000);
@@ -72,6 +72,8 @@ export interface RunOptions {
   readonly model?: string;
   readonly threads?: number;
   readonly device?: Device;
+  /** Classifier-free guidance scale (default 4.5, the CLI's). */
+  readonly guidance?: number;
   /** Save every image here as <setting>/<index>.png. */
   readonly saveDir?: string;
   readonly onImage?: (setting: string, i: number, correct: boolean, failures: readonly string[]) => void;
@@ -84,7 +86,7 @@ export async function accuracyOf(parts: SanaComponents, setting: SamplerSetting,
   const okNoShape: boolean[] = [];
   const t0 = performance.now();
   for (const [i, p] of prompts.entries()) {
-    const { images } = await pipe.generate({ prompt: p.prompt, seed: p.seed, steps: setting.steps });
+    const { images } = await pipe.generate({ prompt: p.prompt, seed: p.seed, steps: setting.steps, guidanceScale: o.guidance ?? 4.5 });
     const e = evaluateImage(p.prompt, images[0]);
     ok.push(e.correct);
     okNoShape.push(evaluateImage(p.prompt, images[0], { ignoreShape: true }).correct);

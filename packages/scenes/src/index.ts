@@ -6,4 +6,4 @@ export { sampleScene, TRAIN_CATEGORY_WEIGHTS, type CaptionedScene, type SampleOp
 export { renderScene, polygonSdf, type RgbaImage } from './render.js';
 export { detectObjects, detectBackground, colorOfHue, shapeOf, convexHullArea, type Detection } from './segment.js';
 export { evaluateImage, atPosition, inRelation, type Evaluation, type EvaluateOptions } from './evaluate.js';
-export { evalPromptSet, EVAL_PLAN, EVAL_SEED_BASE, type EvalPrompt } from './prompt-set.js';
+export { evalPromptSet, EVAL_PLAN, EVAL_SEED_BASE, type EvalPrompt, type PromptSetOptions } from './prompt-set.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '@sana/core';
-import { EVAL_PLAN, evalPromptSet } from './prompt-set.js';
+import { EVAL_PLAN, EVAL_SEED_BASE, evalPromptSet } from './prompt-set.js';
+import { sampleScene } from './scene.js';
 import { parsePrompt } from './caption.js';
 
 describe('evalPromptSet', () => {
@@ -21,5 +22,21 @@ describe('evalPromptSet', () => {
     expect(evalPromptSet(40).filter((p) => p.category === 'relation').length).toBe(10);
     expect(evalPromptSet(40)[0]).toEqual(evalPromptSet()[0]);
     expect(() => evalPromptSet(0)).toThrow(ArgumentError);
+  });
+
+  it('names each prompt\'s scene seed, also in a subset, so its ground-truth scene can be drawn', () => {
+    for (const p of [...evalPromptSet(), ...evalPromptSet(17)]) {
+      expect(sampleScene(p.sceneSeed, { category: p.category }).caption).toBe(p.prompt);
+    }
+    expect(evalPromptSet()[0].sceneSeed).toBe(EVAL_SEED_BASE);
+  });
+
+  it('draws another set of the same plan from another seed base', () => {
+    const val = evalPromptSet(undefined, { seedBase: 950_000 });
+    for (const [cat, n] of Object.entries(EVAL_PLAN)) expect(val.filter((p) => p.category === cat).length).toBe(n);
+    const test = new Set(evalPromptSet().map((p) => p.prompt));
+    expect(val.filter((p) => !test.has(p.prompt)).length).toBeGreaterThan(150); // mostly other prompts (short ones can repeat)
+    expect(() => evalPromptSet(10, { seedBase: -1 })).toThrow(ArgumentError);
+    expect(() => evalPromptSet(10, { seedBase: 1.5 })).toThrow(/seedBase/);
   });
 });
