@@ -320,6 +320,30 @@ def spatial_weights(data, frac):
     return w
 
 
+def read_back_losses(enc, tids, tmask, aux, ctx=None):
+    """The text encoder's auxiliary losses (--te-aux, --te-aux-window): (token read-back, context read-back).
+
+    enc [B, 1 + T, D]: the states as the DiT gets them (<bos>, then the caption); tids, tmask [B, T]: the caption's ids
+    and mask. Token read-back is a cosine classifier with a fixed scale: the head cannot win by growing its weights,
+    only by the states' directions being apart (what the cosine probe measures). Context read-back: head o - 1 of
+    `ctx` reads the token o places back from each caption state, a plain linear map of the normalised state."""
+    h = F.normalize(enc[:, 1:].float(), dim=-1)  # [B, T, D]: the caption positions
+    logits = 16.0 * h @ F.normalize(aux.weight, dim=-1).t()  # [B, T, V]
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tids.reshape(-1), reduction="none")  # [B*T]
+    m0 = tmask.reshape(-1).float()
+    aux_loss = (ce * m0).sum() / m0.sum().clamp(min=1)
+    ctx_loss = torch.zeros((), device=enc.device)
+    T = tids.shape[1]
+    for o, head in enumerate(ctx or [], start=1):  # state at caption position t reads token t - o
+        if o >= T:
+            break
+        lo = head(h[:, o:])  # [B, T - o, V]
+        ceo = F.cross_entropy(lo.reshape(-1, lo.shape[-1]), tids[:, : T - o].reshape(-1), reduction="none")  # [B*(T-o)]
+        m = tmask[:, o:].reshape(-1).float()  # the state's position is in the caption (so is t - o)
+        ctx_loss = ctx_loss + (ceo * m).sum() / m.sum().clamp(min=1) / len(ctx)
+    return aux_loss, ctx_loss
+
+
 def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn, cache=None):
     dev = lat.device
     opt = torch.optim.AdamW([p for p in dit.parameters()] + [p for p in te.parameters()], lr=args.dit_lr,
@@ -408,23 +432,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         loss = F.mse_loss(v.float(), noise - x0)
         total_loss = loss
         if aux is not None and te_train:
-            tids, tmask = data.tails[idx], data.tail_mask[idx]  # [B, T]: the caption ids after the CHI prefix
-            # a cosine classifier with a fixed scale: the head cannot win by growing its weights, only by the states'
-            # directions being apart (what the cosine probe measures); enc[:, 1:] are the caption positions
-            h = F.normalize(enc[:, 1:].float(), dim=-1)  # [B, T, D]
-            logits = 16.0 * h @ F.normalize(aux.weight, dim=-1).t()  # [B, T, V]
-            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tids.reshape(-1), reduction="none")  # [B*T]
-            aux_loss = (ce * tmask.reshape(-1)).sum() / tmask.sum().clamp(min=1)
-            ctx_loss = torch.zeros((), device=dev)
-            if ctx is not None:
-                T = tids.shape[1]
-                for o, head in enumerate(ctx, start=1):  # state at caption position t reads token t - o
-                    if o >= T:
-                        break
-                    lo = head(h[:, o:])  # [B, T-o, V]
-                    ceo = F.cross_entropy(lo.reshape(-1, lo.shape[-1]), tids[:, : T - o].reshape(-1), reduction="none")
-                    m = tmask[:, o:].reshape(-1).float()  # the state's position is in the caption (so is t - o)
-                    ctx_loss = ctx_loss + (ceo * m).sum() / m.sum().clamp(min=1) / len(ctx)
+            aux_loss, ctx_loss = read_back_losses(enc, data.tails[idx], data.tail_mask[idx], aux, ctx)
             total_loss = loss + args.te_aux * (aux_loss + ctx_loss)
             if step % 20 == 0:
                 run_aux, run_ctx, n_aux = run_aux + aux_loss.item(), run_ctx + ctx_loss.item(), n_aux + 1

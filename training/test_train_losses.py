@@ -1,0 +1,102 @@
+"""Checks train.py's text-encoder losses and batch sampling without a GPU or diffusers (torch on the CPU only).
+
+    python3 training/test_train_losses.py     (also collected by pytest; needs torch, any 1.13+)
+"""
+import argparse
+import math
+
+import torch
+
+from train import SPATIAL_WORDS, dit_overrides, read_back_losses, spatial_weights
+
+
+def _batch(b=4, t=7, v=13, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    tids = torch.randint(1, v, (b, t), generator=g)
+    tmask = torch.ones(b, t, dtype=torch.long)
+    tmask[0, 5:] = 0  # padded tails, as in a batch of captions of several lengths
+    tmask[2, 3:] = 0
+    return tids * tmask, tmask
+
+
+def test_read_back_shapes_and_padding():
+    tids, tmask = _batch()
+    enc = torch.randn(4, 1 + 7, 8)
+    aux = torch.nn.Linear(8, 13, bias=False)
+    ctx = torch.nn.ModuleList(torch.nn.Linear(8, 13) for _ in range(3))
+    a, c = read_back_losses(enc, tids, tmask, aux, ctx)
+    assert a.dim() == 0 and c.dim() == 0 and math.isfinite(a.item()) and math.isfinite(c.item())
+    a0, c0 = read_back_losses(enc, tids, tmask, aux, None)
+    assert torch.equal(a0, a) and c0.item() == 0.0
+    # padded positions count for nothing: other states or ids there change neither loss
+    enc2, tids2 = enc.clone(), tids.clone()
+    enc2[0, 1 + 5:] = torch.randn(2, 8)
+    tids2[2, 3:] = 5
+    a2, c2 = read_back_losses(enc2, tids2, tmask, aux, ctx)
+    assert torch.allclose(a2, a) and torch.allclose(c2, c)
+    # the <bos> state (position 0) is not a caption token
+    enc3 = enc.clone()
+    enc3[:, 0] = torch.randn(4, 8)
+    assert torch.allclose(read_back_losses(enc3, tids, tmask, aux, ctx)[0], a)
+
+
+def test_context_head_reads_the_previous_token():
+    """States that hold exactly the previous token (one-hot) are read back by offset head 1 and by nothing else:
+    an off-by-one in the targets would leave the loss near log(V)."""
+    v, b, t = 13, 64, 9
+    g = torch.Generator().manual_seed(1)
+    tids = torch.randint(1, v, (b, t), generator=g)
+    tmask = torch.ones(b, t, dtype=torch.long)
+    prev = torch.cat([torch.zeros(b, 1, dtype=torch.long), tids[:, :-1]], 1)  # token t - 1 at position t
+    enc = torch.cat([torch.zeros(b, 1, v), torch.nn.functional.one_hot(prev, v).float()], 1)  # [B, 1 + T, V]
+    aux = torch.nn.Linear(v, v, bias=False)
+
+    def trained(ctx):  # the context loss after fitting the heads alone
+        opt = torch.optim.Adam(ctx.parameters(), lr=0.1)
+        for _ in range(300):
+            loss = read_back_losses(enc, tids, tmask, aux, ctx)[1]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return read_back_losses(enc, tids, tmask, aux, ctx)[1].item()
+
+    one = trained(torch.nn.ModuleList([torch.nn.Linear(v, v)]))  # offset 1: the state is that token
+    assert one < 0.05, one
+    both = trained(torch.nn.ModuleList([torch.nn.Linear(v, v), torch.nn.Linear(v, v)]))  # + offset 2: not in the state
+    assert 0.6 < both < 1.5, both  # (about 0 + about log(12)) / 2
+
+
+def test_spatial_weights_draw_the_asked_share():
+    import json
+    import os
+
+    from train import REPO
+
+    vocab = json.load(open(os.path.join(REPO, "models", "sana-shapes", "tokenizer", "tokenizer.json")))["model"]["vocab"]
+    word = vocab["\u2581" + SPATIAL_WORDS[0]]
+    other = vocab["\u2581red"]
+
+    class D:  # 10 % of the captions have a position word
+        tails = torch.tensor([[other, word if i % 10 == 0 else other] for i in range(1000)])
+        tail_mask = torch.ones(1000, 2, dtype=torch.long)
+
+    w = spatial_weights(D, 0.7)
+    idx = torch.multinomial(w, 20000, replacement=True, generator=torch.Generator().manual_seed(0))
+    share = (idx % 10 == 0).float().mean().item()
+    assert abs(share - 0.7) < 0.02, share
+    # a position word in the padding does not count
+    D.tail_mask = torch.tensor([[1, 0]] * 1000)
+    assert torch.allclose(spatial_weights(D, 0.7), torch.ones(1000) * 0.3 / 1.0)
+
+
+def test_dit_overrides():
+    assert dit_overrides(None) == {}
+    assert dit_overrides(argparse.Namespace(pos_embed=None)) == {}
+    assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("test_"):
+            fn()
+            print(f"ok {name}")
