@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SanaError, DEVICES, type Device } from '@sana/core';
 import { DIT_VARIANTS, type DitGraphVariant } from '@sana/linear-dit';
 import { runGenerate } from './cli-generate.js';
+import { outsideVocabularyNote } from './vocabulary-note.js';
 import { convertCheckpoint } from './convert.js';
 
 function int(name: string) {
@@ -63,6 +64,10 @@ program.command('generate')
   .addOption(new Option('--webgpu-buffer-cache <mode>', 'with --device webgpu: the EP\'s storage buffer cache mode (simple: faster DC-AE decode, more memory)').choices(['disabled', 'lazyRelease', 'simple', 'bucket']))
   .option('-q, --quiet', 'no progress bar')
   .action(async (prompt: string, opts) => {
+    if (opts.model === EMBEDDED_MODEL) {
+      const note = await outsideVocabularyNote(EMBEDDED_MODEL, prompt, 'a red circle left of a blue square');
+      if (note) process.stderr.write(`sana: ${note}\n`);
+    }
     await runGenerate(prompt, { ...opts, device: opts.device as Device });
   });
 
