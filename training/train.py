@@ -673,6 +673,10 @@ def main():
     ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
     args = ap.parse_args()
+    if args.spatial_frac is not None and not 0 < args.spatial_frac < 1:
+        ap.error(f"--spatial-frac must be in (0, 1), got {args.spatial_frac}")
+    if args.te_aux_window < 1 or (args.te_aux_window > 1 and args.te_aux <= 0):
+        ap.error(f"--te-aux-window {args.te_aux_window} needs --te-aux W > 0 (the window extends the token read-back loss)")
     os.makedirs(args.out, exist_ok=True)
     LOG = open(f"{args.out}/train.log", "a")
     torch.backends.cuda.matmul.allow_tf32 = True
