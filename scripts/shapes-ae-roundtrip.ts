@@ -4,7 +4,7 @@
 import { createBackend, float32 } from '@sana/core';
 import { DcAeDecoder, DcAeEncoder } from '@sana/dc-ae';
 import { openDcAeFolder } from '../packages/dc-ae/src/node.js';
-import { EVAL_SEED_BASE, evalPromptSet, evaluateImage, renderScene, sampleScene } from '@sana/scenes';
+import { evalPromptSet, evaluateImage, renderScene, sampleScene } from '@sana/scenes';
 import { denormalize, toRgba } from '@sana/pipeline';
 import { SHAPES_MODEL } from './shapes-eval.js';
 
@@ -21,7 +21,7 @@ let okNoShape = 0;
 let se = 0; // squared error over every channel value, in [0, 1] units
 let values = 0;
 for (const [i, p] of prompts.entries()) {
-  const c = sampleScene(EVAL_SEED_BASE + p.seed, { category: p.category });
+  const c = sampleScene(p.sceneSeed, { category: p.category });
   const img = renderScene(c.scene);
   const n = img.width * img.height;
   const x = new Float32Array(3 * n); // [1, 3, H, W] in [-1, 1]

@@ -72,7 +72,7 @@ export interface RunOptions {
   readonly model?: string;
   readonly threads?: number;
   readonly device?: Device;
-  /** Classifier-free guidance scale (default 4.5, the CLI's). */
+  /** Classifier-free guidance scale (default: the pipeline's, 4.5, as the CLI's). */
   readonly guidance?: number;
   /** Save every image here as <setting>/<index>.png. */
   readonly saveDir?: string;
@@ -86,7 +86,7 @@ export async function accuracyOf(parts: SanaComponents, setting: SamplerSetting,
   const okNoShape: boolean[] = [];
   const t0 = performance.now();
   for (const [i, p] of prompts.entries()) {
-    const { images } = await pipe.generate({ prompt: p.prompt, seed: p.seed, steps: setting.steps, guidanceScale: o.guidance ?? 4.5 });
+    const { images } = await pipe.generate({ prompt: p.prompt, seed: p.seed, steps: setting.steps, guidanceScale: o.guidance });
     const e = evaluateImage(p.prompt, images[0]);
     ok.push(e.correct);
     okNoShape.push(evaluateImage(p.prompt, images[0], { ignoreShape: true }).correct);
