@@ -29,6 +29,7 @@ describe('node backend', () => {
     expect(() => createNodeBackend('webgpu', { webgpu: { storageBufferCacheMode: 'fast' as never } }))
       .toThrow("webgpu.storageBufferCacheMode: is \"fast\"; expected one of 'disabled', 'lazyRelease', 'simple', 'bucket'");
     expect(() => createNodeBackend('webgpu', { webgpu: { bufferCache: 'simple' } as never })).toThrow(/webgpu.bufferCache: is not a WebGPU EP option/);
+    expect(() => createNodeBackend('webgpu', { webgpu: { constructor: 'simple' } as never })).toThrow(/webgpu.constructor: is not a WebGPU EP option/);
     expect(() => createNodeBackend('cpu', { webgpu: { validationMode: 'disabled' } })).toThrow('webgpu: configures the WebGPU execution provider; the device is "cpu"');
     expect(() => createNodeBackend('auto', { webgpu: 'simple' as never })).toThrow(ArgumentError);
   });

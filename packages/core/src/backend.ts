@@ -1,5 +1,6 @@
 // The Backend / Session contract: create a session from ONNX bytes or a path, run it with named feeds.
 import type { Tensor, TensorLocation } from './tensor.js';
+import { choiceFieldProblem } from './errors.js';
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu', 'wasm'];
@@ -53,12 +54,7 @@ const WEBGPU_CHOICES: Readonly<Record<keyof WebGpuOptions, readonly string[]>> =
 export function webGpuOptionsProblem(webgpu: unknown): { field: string; message: string } | undefined {
   if (webgpu === undefined) return undefined;
   if (typeof webgpu !== 'object' || webgpu === null || Array.isArray(webgpu)) return { field: 'webgpu', message: `must be an object of WebGPU EP options, got ${JSON.stringify(webgpu)}` };
-  for (const [k, v] of Object.entries(webgpu)) {
-    const allowed = (WEBGPU_CHOICES as Record<string, readonly string[]>)[k];
-    if (!allowed) return { field: `webgpu.${k}`, message: `is not a WebGPU EP option; options are ${Object.keys(WEBGPU_CHOICES).join(', ')}` };
-    if (v !== undefined && !allowed.includes(v as string)) return { field: `webgpu.${k}`, message: `is ${JSON.stringify(v)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}` };
-  }
-  return undefined;
+  return choiceFieldProblem('webgpu', webgpu, WEBGPU_CHOICES, 'a WebGPU EP option');
 }
 
 export interface InputInfo {

@@ -57,3 +57,21 @@ export class BackendError extends SanaError {
     this.name = 'BackendError';
   }
 }
+
+/**
+ * Checks an options object whose fields each take one of a few strings (`choices`: field -> allowed values). Returns the
+ * first problem as `{ field: '<name>.<key>', message }` (a key not in `choices`: "is not <kind>; options are ...";
+ * a value outside its list: "is ...; expected one of ..."), or undefined; undefined values are allowed. Both the WebGPU
+ * EP options (`webgpu`) and the transformer graph layout (`transformerGraph`) are checked through it.
+ * @example choiceFieldProblem('webgpu', { validationMode: 'off' }, { validationMode: ['basic'] }, 'a WebGPU EP option')
+ */
+export function choiceFieldProblem(
+  name: string, value: object, choices: Readonly<Record<string, readonly string[]>>, kind: string,
+): { field: string; message: string } | undefined {
+  for (const [k, v] of Object.entries(value)) {
+    const allowed = Object.hasOwn(choices, k) ? choices[k] : undefined;
+    if (!allowed) return { field: `${name}.${k}`, message: `is not ${kind}; options are ${Object.keys(choices).join(', ')}` };
+    if (v !== undefined && !allowed.includes(v as string)) return { field: `${name}.${k}`, message: `is ${JSON.stringify(v)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}` };
+  }
+  return undefined;
+}

@@ -105,6 +105,8 @@ describe('transformer graph variants', () => {
     expect(() => resolveDitVariant({ mixFfn: 'nhwc' } as never)).toThrow(ArgumentError);
     expect(() => resolveDitVariant({ mixFfn: 'nhwc' } as never)).toThrow(/variant\.mixFfn: is "nhwc"; expected one of 'conv', 'matmul'/);
     expect(() => resolveDitVariant({ fuseQkv: true } as never)).toThrow(/variant\.fuseQkv: is not a transformer graph option/);
+    // a key that only an Object.prototype has is not an option either (it used to reach `.includes` of a function)
+    expect(() => resolveDitVariant({ toString: 'conv' } as never)).toThrow(/variant\.toString: is not a transformer graph option/);
     expect(resolveDitVariant({ crossAttention: 'mha' })).toEqual({ mixFfn: 'conv', linearAttention: 'heads', crossAttention: 'mha', attentionPrecision: 'fp32' });
   });
 });

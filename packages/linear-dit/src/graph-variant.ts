@@ -1,6 +1,6 @@
 // Graph variants of the Linear DiT for execution providers (issue 11): same math, other layouts, fused ops or precisions.
 // Every variant computes the reference function; fp32 graphs of every variant match the default within float rounding.
-import { ArgumentError } from '@sana/core';
+import { ArgumentError, choiceFieldProblem } from '@sana/core';
 
 /**
  * How the transformer graph is laid out. Each field defaults to today's graph.
@@ -58,12 +58,7 @@ export function resolveDitVariant(v: DitGraphVariant = {}, name = 'variant'): Re
   if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) {
     throw new ArgumentError(name, `must be an object such as { mixFfn: 'matmul' }, got ${Array.isArray(v) ? 'an array' : typeof v === 'object' ? String(v) : typeof v}`);
   }
-  for (const [k, val] of Object.entries(v)) {
-    const allowed = (CHOICES as Record<string, readonly string[]>)[k];
-    if (!allowed) throw new ArgumentError(`${name}.${k}`, `is not a transformer graph option; options are ${Object.keys(CHOICES).join(', ')}`);
-    if (val !== undefined && !allowed.includes(val as string)) {
-      throw new ArgumentError(`${name}.${k}`, `is ${JSON.stringify(val)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
-    }
-  }
+  const problem = choiceFieldProblem(name, v, CHOICES, 'a transformer graph option');
+  if (problem) throw new ArgumentError(problem.field, problem.message);
   return { ...DEFAULT_DIT_VARIANT, ...Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) } as ResolvedDitVariant;
 }
