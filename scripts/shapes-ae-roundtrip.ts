@@ -1,7 +1,7 @@
 // Diagnostic for the embedded model: the evaluator on ground-truth scenes passed through the model's own DC-AE
 // (encode, decode). It bounds what any DiT can score with this autoencoder.
 //   pnpm tsx scripts/shapes-ae-roundtrip.ts [--model DIR] [--limit N]
-import { createBackend, float32 } from '@sana/core';
+import { SanaError, createBackend, float32 } from '@sana/core';
 import { DcAeDecoder, DcAeEncoder } from '@sana/dc-ae';
 import { openDcAeFolder } from '../packages/dc-ae/src/node.js';
 import { evalPromptSet, evaluateImage, renderScene, sampleScene } from '@sana/scenes';
@@ -11,8 +11,21 @@ import { SHAPES_MODEL } from './shapes-eval.js';
 const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const model = value('--model') ?? SHAPES_MODEL;
-const prompts = evalPromptSet(value('--limit') ? Number(value('--limit')) : undefined);
-const { config, weights, close } = await openDcAeFolder(`${model}/vae`);
+// A bad --model or --limit names its cause in one line, as `pnpm eval` does, not with a stack trace.
+function fail(e: unknown): never {
+  if (!(e instanceof SanaError)) throw e;
+  process.stderr.write(`shapes-ae-roundtrip: ${e.message}\n`);
+  process.exit(1);
+}
+let prompts: ReturnType<typeof evalPromptSet>;
+let vae: Awaited<ReturnType<typeof openDcAeFolder>>;
+try {
+  prompts = evalPromptSet(value('--limit') ? Number(value('--limit')) : undefined);
+  vae = await openDcAeFolder(`${model}/vae`);
+} catch (e) {
+  fail(e);
+}
+const { config, weights, close } = vae;
 const backend = await createBackend('cpu');
 const enc = await DcAeEncoder.create(backend, config, weights);
 const dec = await DcAeDecoder.create(backend, config, weights);
