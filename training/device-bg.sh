@@ -7,6 +7,9 @@
 #           && bash training/device-bg.sh collect 560
 #   call 2..n: bash training/device-bg.sh collect 580
 # Run from the repository root; train.py runs in training/ (paths in its arguments are relative to it); GPU = CUDA index.
+# `start NAME GPU ARGS... --then CONT_ARGS...` chains a second train.py on the same GPU once the first ends, started
+# from the first one's export (--init-from is added) and writing to NAME/cont: the DiT-only continuation of runs 6
+# without the idle gap of another call.
 set -u
 ROOT=/tmp/sana-train
 mode=${1:?start NAME GPU ARGS... | collect SECONDS}
@@ -15,14 +18,28 @@ case $mode in
 start)
   name=$1 gpu=$2
   shift 2
-  mkdir -p "$ROOT/$name"
+  first=() cont=()
+  while [ $# -gt 0 ] && [ "$1" != --then ]; do first+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && cont=("$@")
+  dir=$ROOT/$name
+  mkdir -p "$dir"
   (
     cd training || exit 1
-    CUDA_VISIBLE_DEVICES=$gpu PYTHONPATH=$PWD/../.vendor/src PYTHONUNBUFFERED=1 \
-      setsid nohup python3 train.py --out "$ROOT/$name" "$@" >"$ROOT/$name/stdout.log" 2>&1 </dev/null &
-    echo $! >"$ROOT/$name/pid"
+    export CUDA_VISIBLE_DEVICES=$gpu PYTHONPATH=$PWD/../.vendor/src PYTHONUNBUFFERED=1
+    if [ ${#cont[@]} = 0 ]; then
+      setsid nohup python3 train.py --out "$dir" "${first[@]}" >"$dir/stdout.log" 2>&1 </dev/null &
+    else
+      # Each stage's arguments travel as a quoted word list; the second runs only if the first exported a model.
+      setsid nohup bash -c '
+        d=$1; n=$2; shift 2
+        python3 train.py --out "$d" "${@:1:$n}" >"$d/stdout.log" 2>&1 || exit 1
+        mkdir -p "$d/init" "$d/cont" && tar -xf "$d/sana-shapes.tar" -C "$d/init" || exit 1
+        python3 train.py --out "$d/cont" --init-from "$d/init/sana-shapes" "${@:$((n + 1))}" >"$d/cont/stdout.log" 2>&1
+      ' _ "$dir" ${#first[@]} "${first[@]}" "${cont[@]}" </dev/null >/dev/null 2>&1 &
+    fi
+    echo $! >"$dir/pid"
   )
-  echo "started $name on GPU $gpu (pid $(cat "$ROOT/$name/pid"))"
+  echo "started $name on GPU $gpu (pid $(cat "$dir/pid"))${cont[*]:+, then a continuation}"
   ;;
 collect)
   limit=${1:-560}
@@ -40,10 +57,15 @@ collect)
     n=$(basename "$d")
     mkdir -p "$OUT/$n"
     for f in sana-shapes.tar train.log stdout.log samples.png; do [ -f "$d/$f" ] && cp "$d/$f" "$OUT/$n/"; done
+    if [ -d "$d/cont" ]; then
+      mkdir -p "$OUT/$n/cont"
+      for f in sana-shapes.tar train.log stdout.log samples.png; do [ -f "$d/cont/$f" ] && cp "$d/cont/$f" "$OUT/$n/cont/"; done
+    fi
     state=finished
     kill -0 "$(cat "$d/pid")" 2>/dev/null && state=running
     echo "== $n: $state"
     tail -n 6 "$d/stdout.log"
+    [ -f "$d/cont/stdout.log" ] && echo "-- $n/cont" && tail -n 6 "$d/cont/stdout.log"
   done
   nvidia-smi --query-gpu=index,utilization.gpu,memory.used --format=csv,noheader
   ;;
