@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from train import SPATIAL_WORDS, dit_overrides, read_back_losses, spatial_weights
+from train import RELATION_WORDS, SPATIAL_WORDS, dit_overrides, read_back_losses, spatial_weights
 
 
 def _batch(b=4, t=7, v=13, seed=0):
@@ -87,6 +87,47 @@ def test_spatial_weights_draw_the_asked_share():
     # a position word in the padding does not count
     D.tail_mask = torch.tensor([[1, 0]] * 1000)
     assert torch.allclose(spatial_weights(D, 0.7), torch.ones(1000) * 0.3 / 1.0)
+
+
+def test_spatial_words_pick_the_oversampled_captions():
+    from train import caption_vocab
+
+    vocab = caption_vocab()
+    tok = lambda w: vocab["\u2581" + w]  # noqa: E731
+    # 1,000 captions: every 10th a relation ("left of"), every 10th + 5 a position ("on the left"), the rest neither
+    rows = [[tok("left"), tok("of")] if i % 10 == 0 else [tok("on"), tok("left")] if i % 10 == 5 else [tok("red"), tok("circle")]
+            for i in range(1000)]
+
+    class D:
+        tails = torch.tensor(rows)
+        tail_mask = torch.ones(1000, 2, dtype=torch.long)
+
+    g = torch.Generator().manual_seed(0)
+    idx = torch.multinomial(spatial_weights(D, 0.6, RELATION_WORDS), 20000, replacement=True, generator=g)
+    assert abs((idx % 10 == 0).float().mean().item() - 0.6) < 0.02  # relations alone at 60 %
+    assert abs((idx % 10 == 5).float().mean().item() - 0.4 / 9) < 0.01  # positions as the rest
+    idx = torch.multinomial(spatial_weights(D, 0.6), 20000, replacement=True, generator=g)
+    assert abs(((idx % 10 == 0) | (idx % 10 == 5)).float().mean().item() - 0.6) < 0.02  # default: both
+
+
+def test_bad_arguments_are_refused_at_parse_time():
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def refused(*extra):
+        r = subprocess.run([sys.executable, os.path.join(here, "train.py"), "--data", "x", "--out", "/nonexistent/never", *extra],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, (extra, r.returncode, r.stderr[-400:])
+        return r.stderr
+
+    assert "--spatial-words" in refused("--spatial-frac", "0.6", "--spatial-words", "above,leftish")
+    assert "leftish" in refused("--spatial-frac", "0.6", "--spatial-words", "above,leftish")
+    assert "needs --spatial-frac" in refused("--spatial-words", "above,below,of")
+    assert "--spatial-frac must be in (0, 1)" in refused("--spatial-frac", "1.5")
+    assert "needs --te-aux" in refused("--te-aux-window", "4")
 
 
 def test_dit_overrides():

@@ -308,15 +308,31 @@ def flow_sigmas_train(b, device):
 SPATIAL_WORDS = ("left", "right", "top", "bottom", "center", "above", "below")
 
 
-def spatial_weights(data, frac):
-    """Per-scene sampling weights that make captions with a position or relation word `frac` of the draws (they are
-    about 48 % of the data as sampled; positions and relations are what the model gets wrong most)."""
-    vocab = json.load(open(os.path.join(REPO, "models", "sana-shapes", "tokenizer", "tokenizer.json")))["model"]["vocab"]
-    ids = torch.tensor([vocab["\u2581" + w] for w in SPATIAL_WORDS], device=data.tails.device)
+# Words that mark a relation caption only ("left of", "right of", "above", "below"; "of" occurs in no other caption):
+# --spatial-words above,below,of oversamples relations without positions, once positions are learnt.
+RELATION_WORDS = ("of", "above", "below")
+
+
+def caption_vocab():
+    return json.load(open(os.path.join(REPO, "models", "sana-shapes", "tokenizer", "tokenizer.json")))["model"]["vocab"]
+
+
+def unknown_words(words):
+    """The words of `words` that are not one token of the sana-shapes tokenizer (so could never match a caption)."""
+    vocab = caption_vocab()
+    return [w for w in words if "\u2581" + w not in vocab]
+
+
+def spatial_weights(data, frac, words=SPATIAL_WORDS):
+    """Per-scene sampling weights that make captions with one of `words` (default: a position or relation word)
+    `frac` of the draws (they are about 48 % of the data as sampled; positions and relations are what the model gets
+    wrong most)."""
+    vocab = caption_vocab()
+    ids = torch.tensor([vocab["\u2581" + w] for w in words], device=data.tails.device)
     spatial = (torch.isin(data.tails, ids) & (data.tail_mask > 0)).any(1)  # [N]
     share = spatial.float().mean().item()
     w = torch.where(spatial, frac / max(share, 1e-9), (1 - frac) / max(1 - share, 1e-9))
-    log(f"spatial captions: {share:.1%} of the scenes, drawn at {frac:.0%} of each batch")
+    log(f"captions with {'/'.join(words)}: {share:.1%} of the scenes, drawn at {frac:.0%} of each batch")
     return w
 
 
@@ -368,7 +384,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
             opt.add_param_group({"params": list(ctx.parameters())})
         log(f"text encoder: token read-back loss, weight {args.te_aux}, window {args.te_aux_window}")
     run_aux, run_ctx, n_aux = 0.0, 0.0, 0
-    spatial_w = spatial_weights(data, args.spatial_frac) if args.spatial_frac else None
+    spatial_w = spatial_weights(data, args.spatial_frac, args.spatial_words) if args.spatial_frac else None
     step = state.get("step", 0)
     total = state.get("total") or args.dit_steps
     t_start, t_ckpt = time.time(), time.time()
@@ -670,11 +686,18 @@ def main():
     ap.add_argument("--te-aux-window", type=int, default=1, help="with --te-aux: each state also reads back the K-1 caption tokens before it (carries context)")
     ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale: a fixed sin-cos positional embedding (default: none, NoPE as Sana 1024px)")
     ap.add_argument("--spatial-frac", type=float, default=None, help="draw captions with a position / relation word at this share of each DiT batch (default: as in the data)")
+    ap.add_argument("--spatial-words", type=lambda v: tuple(w for w in v.split(",") if w), default=SPATIAL_WORDS,
+                    help=f"with --spatial-frac: comma-separated caption words that mark the oversampled captions (default: {','.join(SPATIAL_WORDS)}; relations only: {','.join(RELATION_WORDS)})")
     ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
     args = ap.parse_args()
     if args.spatial_frac is not None and not 0 < args.spatial_frac < 1:
         ap.error(f"--spatial-frac must be in (0, 1), got {args.spatial_frac}")
+    if args.spatial_words != SPATIAL_WORDS and args.spatial_frac is None:
+        ap.error("--spatial-words needs --spatial-frac (the share of each batch to draw those captions at)")
+    if not args.spatial_words or unknown_words(args.spatial_words):
+        ap.error(f"--spatial-words: {unknown_words(args.spatial_words) or 'no words'} not in the sana-shapes tokenizer "
+                 f"(models/sana-shapes/tokenizer/tokenizer.json); use caption words such as {','.join(SPATIAL_WORDS)}")
     if args.te_aux_window < 1 or (args.te_aux_window > 1 and args.te_aux <= 0):
         ap.error(f"--te-aux-window {args.te_aux_window} needs --te-aux W > 0 (the window extends the token read-back loss)")
     os.makedirs(args.out, exist_ok=True)
