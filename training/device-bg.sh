@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Training runs longer than one device call (10 minutes at most): `start` launches train.py in its own process
 # session (setsid), so it outlives the call on a machine that stays held; `collect` follows the runs for up to S
-# seconds and copies each one's latest export, log and samples to $OUT/NAME. Chain calls back to back (the machine is
-# given back after 30 s idle, and the runs with it):
+# seconds and packs each one's latest export, logs and samples into $OUT/NAME.tar (here: `mkdir N && tar -xf
+# NAME.tar -C N`). Chain calls back to back (the machine is given back after 30 s idle, and the runs with it):
 #   call 1: bash training/device-bg.sh start A 0 --data ../.vendor/data/shapes-train.jsonl.gz --init-from ../models/sana-shapes ... \
 #           && bash training/device-bg.sh collect 560
 #   call 2..n: bash training/device-bg.sh collect 580
@@ -55,12 +55,10 @@ collect)
   done
   for d in "$ROOT"/*/; do
     n=$(basename "$d")
-    mkdir -p "$OUT/$n"
-    for f in sana-shapes.tar train.log stdout.log samples.png; do [ -f "$d/$f" ] && cp "$d/$f" "$OUT/$n/"; done
-    if [ -d "$d/cont" ]; then
-      mkdir -p "$OUT/$n/cont"
-      for f in sana-shapes.tar train.log stdout.log samples.png; do [ -f "$d/cont/$f" ] && cp "$d/cont/$f" "$OUT/$n/cont/"; done
-    fi
+    # One file per run ($OUT/NAME.tar: its export, logs and samples, and its continuation's under cont/): a call
+    # sends back at most 8 files, which two chained runs of four files each would overrun.
+    (cd "$d" && tar -cf "$OUT/$n.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png \
+      cont/sana-shapes.tar cont/train.log cont/stdout.log cont/samples.png 2>/dev/null))
     state=finished
     kill -0 "$(cat "$d/pid")" 2>/dev/null && state=running
     echo "== $n: $state"
