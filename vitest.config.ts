@@ -16,7 +16,7 @@ export default defineConfig({
     alias: pkgs.map((p) => ({ find: new RegExp(`^@sana/${p}$`), replacement: entry(p) })),
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'training/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
