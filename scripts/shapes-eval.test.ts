@@ -3,13 +3,28 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { SanaPipeline } from '@sana/pipeline';
 import { evaluateImage } from '@sana/scenes';
-import { SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, formatTable, groundTruthAccuracy, loadShapesModel } from './shapes-eval.js';
+import { SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, relationOutcome, evalPromptSet, formatTable, groundTruthAccuracy, loadShapesModel } from './shapes-eval.js';
 
 describe('sana-shapes eval harness', () => {
   it('the evaluator is exact on the rendered scenes of the eval prompts', () => {
     const r = groundTruthAccuracy(evalPromptSet(60));
     expect(r.prompts).toBe(60);
     expect(r.accuracy).toBe(1);
+  });
+
+  it('relationOutcome tells a reversed order from a missed axis', () => {
+    const prompt = 'a red circle left of a blue square';
+    const spec = { category: 'relation', relation: 'left of', objects: [{ count: 1, color: 'red', shape: 'circle' }, { count: 1, color: 'blue', shape: 'square' }] };
+    const det = (color: string, shape: string, cx: number, cy: number) => ({ color, shape, cx, cy, area: 0.04, fill: 0.8, solidity: 0.98 });
+    const at = (a: [number, number], b: [number, number], correct = false, bg = 'white') =>
+      relationOutcome({ prompt, spec, correct, failures: [], background: bg, detections: [det('red', 'circle', ...a), det('blue', 'square', ...b)] } as never);
+    expect(at([0.2, 0.5], [0.7, 0.5], true)).toBe('correct');
+    expect(at([0.7, 0.5], [0.2, 0.5])).toBe('reversed');
+    expect(at([0.5, 0.2], [0.55, 0.7])).toBe('wrong axis');
+    expect(at([0.5, 0.5], [0.53, 0.51])).toBe('too close');
+    expect(at([0.2, 0.5], [0.7, 0.5], false, 'black')).toBe('other');
+    expect(relationOutcome({ prompt, spec, correct: false, failures: [], background: 'white', detections: [det('red', 'circle', 0.2, 0.5)] } as never)).toBe('object missing');
+    expect(() => relationOutcome({ prompt: 'a red circle', spec: { category: 'single', objects: [] }, correct: true } as never)).toThrow(/not a relation prompt/);
   });
 
   it('runs the embedded model through the pipeline and scores it (Flow-DPM and Flow-Euler)', async () => {

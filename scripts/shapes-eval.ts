@@ -9,7 +9,7 @@ import { SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transfor
 import { SanaPipeline, encodePng, loadPretrained, openWeights, folderSource, type SanaComponents } from '@sana/pipeline';
 import { quantizeGraph } from '@sana/quant-int8';
 import {
-  CATEGORIES, evalPromptSet, evaluateImage, renderScene, sampleScene, type Category, type EvalPrompt,
+  CATEGORIES, evalPromptSet, evaluateImage, inRelation, renderScene, sampleScene, type Category, type EvalPrompt, type Evaluation,
 } from '@sana/scenes';
 
 /** The embedded model (models/sana-shapes in the repository). */
@@ -114,6 +114,29 @@ export async function withInt8Transformer(parts: SanaComponents, model = SHAPES_
 /** Loads the model once for a run of settings. */
 export function loadShapesModel(o: RunOptions = {}): Promise<SanaComponents> {
   return loadPretrained(o.model ?? SHAPES_MODEL, { device: o.device ?? 'cpu', threads: o.threads });
+}
+
+/** How a relation prompt's image went: which part of "a left of b" the model got wrong. */
+export type RelationOutcome = 'correct' | 'object missing' | 'reversed' | 'wrong axis' | 'too close' | 'other';
+
+/**
+ * Classifies an evaluated relation prompt. 'reversed': both objects drawn, b in the relation to a (the order is what
+ * the model missed); 'wrong axis': they lie more across the relation's axis than along it (it missed the relation
+ * word); 'too close': along the axis but under the evaluator's 0.05; 'other': the relation holds and something
+ * else failed (background, say).
+ */
+export function relationOutcome(e: Evaluation): RelationOutcome {
+  const rel = e.spec.relation;
+  if (e.spec.category !== 'relation' || !rel) throw new Error(`relationOutcome: "${e.prompt}" is not a relation prompt`);
+  if (e.correct) return 'correct';
+  const [a, b] = e.spec.objects.map((o) => e.detections.find((d) => d.color === o.color && d.shape === o.shape));
+  if (!a || !b) return 'object missing';
+  if (inRelation(a, b, rel)) return 'other';
+  if (inRelation(b, a, rel)) return 'reversed';
+  const horizontal = rel === 'left of' || rel === 'right of';
+  const along = Math.abs(horizontal ? b.cx - a.cx : b.cy - a.cy);
+  const across = Math.abs(horizontal ? b.cy - a.cy : b.cx - a.cx);
+  return across >= along ? 'wrong axis' : 'too close';
 }
 
 /** Markdown table of rows. */
