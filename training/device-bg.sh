@@ -26,17 +26,15 @@ start)
   (
     cd training || exit 1
     export CUDA_VISIBLE_DEVICES=$gpu PYTHONPATH=$PWD/../.vendor/src PYTHONUNBUFFERED=1
-    if [ ${#cont[@]} = 0 ]; then
-      setsid nohup python3 train.py --out "$dir" "${first[@]}" >"$dir/stdout.log" 2>&1 </dev/null &
-    else
-      # Each stage's arguments travel as a quoted word list; the second runs only if the first exported a model.
-      setsid nohup bash -c '
-        d=$1; n=$2; shift 2
-        python3 train.py --out "$d" "${@:1:$n}" >"$d/stdout.log" 2>&1 || exit 1
-        mkdir -p "$d/init" "$d/cont" && tar -xf "$d/sana-shapes.tar" -C "$d/init" || exit 1
-        python3 train.py --out "$d/cont" --init-from "$d/init/sana-shapes" "${@:$((n + 1))}" >"$d/cont/stdout.log" 2>&1
-      ' _ "$dir" ${#first[@]} "${first[@]}" "${cont[@]}" </dev/null >/dev/null 2>&1 &
-    fi
+    # Each stage's arguments travel as a quoted word list (the first n, then the rest); the continuation runs only
+    # when there is one and the first run exported a model.
+    setsid nohup bash -c '
+      d=$1; n=$2; shift 2
+      python3 train.py --out "$d" "${@:1:$n}" >"$d/stdout.log" 2>&1 || exit 1
+      [ $# -gt "$n" ] || exit 0
+      mkdir -p "$d/init" "$d/cont" && tar -xf "$d/sana-shapes.tar" -C "$d/init" || exit 1
+      python3 train.py --out "$d/cont" --init-from "$d/init/sana-shapes" "${@:$((n + 1))}" >"$d/cont/stdout.log" 2>&1
+    ' _ "$dir" ${#first[@]} "${first[@]}" "${cont[@]}" </dev/null >/dev/null 2>&1 &
     echo $! >"$dir/pid"
   )
   echo "started $name on GPU $gpu (pid $(cat "$dir/pid"))${cont[*]:+, then a continuation}"

@@ -50,6 +50,8 @@ describe('training/device-bg.sh', () => {
     expect(existsSync(join(runs, 'C', 'init', 'sana-shapes', 'model.safetensors'))).toBe(true);
     expect(tarList('C')).toEqual(['cont/sana-shapes.tar', 'cont/stdout.log', 'cont/train.log', 'sana-shapes.tar', 'stdout.log', 'train.log']);
     expect(tarList('E')).toEqual(['sana-shapes.tar', 'stdout.log', 'train.log']);
+    expect(readFileSync(join(runs, 'E', 'stdout.log'), 'utf8')).toBe(`args --out ${runs}/E --y 2\n`);
+    expect(existsSync(join(runs, 'E', 'cont'))).toBe(false);
   });
 
   it('a first run that fails starts no continuation', () => {
