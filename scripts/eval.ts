@@ -5,9 +5,8 @@
 // report on the fixed set.
 // Default: Flow-DPM-Solver, 20 steps, CFG 4.5, the CLI's defaults. --samplers adds the paper's sampler table
 // (Flow-DPM-Solver 5/10/14/20 vs Flow-Euler 10/20/28/50), --int8 the INT8 transformer at 20 steps.
-import { SanaError } from '@sana/core';
 import {
-  SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, formatTable, groundTruthAccuracy, loadShapesModel,
+  SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, exitOnSanaError, formatTable, groundTruthAccuracy, loadShapesModel,
   withInt8Transformer, type AccuracyRow, type RunOptions, type SamplerSetting,
 } from './shapes-eval.js';
 
@@ -16,12 +15,7 @@ const flag = (n: string) => args.includes(n);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const num = (n: string) => { const v = value(n); return v === undefined ? undefined : Number(v); };
 
-/** Errors raised on purpose (a bad --limit or --model, say) name their cause: printed without a stack trace. */
-function fail(e: unknown): never {
-  if (!(e instanceof SanaError)) throw e;
-  process.stderr.write(`eval: ${e.message}\n`);
-  process.exit(1);
-}
+const fail: (e: unknown) => never = exitOnSanaError('eval');
 const seedBase = num('--seed-base');
 let prompts: ReturnType<typeof evalPromptSet> = [];
 try {

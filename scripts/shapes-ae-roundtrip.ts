@@ -1,22 +1,18 @@
 // Diagnostic for the embedded model: the evaluator on ground-truth scenes passed through the model's own DC-AE
 // (encode, decode). It bounds what any DiT can score with this autoencoder.
 //   pnpm tsx scripts/shapes-ae-roundtrip.ts [--model DIR] [--limit N]
-import { SanaError, createBackend, float32 } from '@sana/core';
+import { createBackend, float32 } from '@sana/core';
 import { DcAeDecoder, DcAeEncoder } from '@sana/dc-ae';
 import { openDcAeFolder } from '../packages/dc-ae/src/node.js';
 import { evalPromptSet, evaluateImage, renderScene, sampleScene } from '@sana/scenes';
 import { denormalize, toRgba } from '@sana/pipeline';
-import { SHAPES_MODEL } from './shapes-eval.js';
+import { SHAPES_MODEL, exitOnSanaError } from './shapes-eval.js';
 
 const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const model = value('--model') ?? SHAPES_MODEL;
 // A bad --model or --limit names its cause in one line, as `pnpm eval` does, not with a stack trace.
-function fail(e: unknown): never {
-  if (!(e instanceof SanaError)) throw e;
-  process.stderr.write(`shapes-ae-roundtrip: ${e.message}\n`);
-  process.exit(1);
-}
+const fail: (e: unknown) => never = exitOnSanaError('shapes-ae-roundtrip');
 let prompts: ReturnType<typeof evalPromptSet>;
 let vae: Awaited<ReturnType<typeof openDcAeFolder>>;
 try {

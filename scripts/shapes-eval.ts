@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, sessionFromGraph, type Device } from '@sana/core';
+import { SanaError, createBackend, sessionFromGraph, type Device } from '@sana/core';
 import { SANA_FLOW_EULER, type SchedulerConfig } from '@sana/flow-dpm-solver';
 import { SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig } from '@sana/linear-dit';
 import { SanaPipeline, encodePng, loadPretrained, openWeights, folderSource, type SanaComponents } from '@sana/pipeline';
@@ -11,6 +11,21 @@ import { quantizeGraph } from '@sana/quant-int8';
 import {
   CATEGORIES, evalPromptSet, evaluateImage, inRelation, renderScene, sampleScene, type Category, type EvalPrompt, type Evaluation,
 } from '@sana/scenes';
+
+/**
+ * For the command-line scripts of this harness: an error raised on purpose (a bad --model or --limit, say) names its
+ * cause, so it is printed as one line `<tool>: <message>` with exit code 1, without a stack trace; others propagate.
+ * Bind it as `const fail: (e: unknown) => never = exitOnSanaError(tool)`: TypeScript ends a code path after a call only
+ * when the callee's never-returning type is written out.
+ * @example await loadShapesModel(opts).catch(exitOnSanaError('eval'));
+ */
+export function exitOnSanaError(tool: string): (e: unknown) => never {
+  return (e) => {
+    if (!(e instanceof SanaError)) throw e;
+    process.stderr.write(`${tool}: ${e.message}\n`);
+    process.exit(1);
+  };
+}
 
 /** The embedded model (models/sana-shapes in the repository). */
 export const SHAPES_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'models', 'sana-shapes');
@@ -76,7 +91,8 @@ export interface RunOptions {
   readonly guidance?: number;
   /** Save every image here as <setting>/<index>.png. */
   readonly saveDir?: string;
-  readonly onImage?: (setting: string, i: number, correct: boolean, failures: readonly string[]) => void;
+  /** Called after each image with the evaluator's verdict (`evaluation`: the whole of it, detections included). */
+  readonly onImage?: (setting: string, i: number, correct: boolean, failures: readonly string[], evaluation: Evaluation) => void;
 }
 
 /** Generates every prompt with `setting` on `parts` and scores the images. */
@@ -90,7 +106,7 @@ export async function accuracyOf(parts: SanaComponents, setting: SamplerSetting,
     const e = evaluateImage(p.prompt, images[0]);
     ok.push(e.correct);
     okNoShape.push(evaluateImage(p.prompt, images[0], { ignoreShape: true }).correct);
-    o.onImage?.(setting.name, i, e.correct, e.failures);
+    o.onImage?.(setting.name, i, e.correct, e.failures, e);
     if (o.saveDir) {
       const dir = join(o.saveDir, setting.name.replace(/\s+/g, '-'));
       mkdirSync(dir, { recursive: true });

@@ -3,9 +3,8 @@
 // each aligned token of the two prompts (CHI + caption, encoded as the pipeline does). The DiT can only follow a
 // word whose states differ: a pair at cosine ~1.0 everywhere is a word the model cannot see.
 //   pnpm tsx scripts/shapes-text-probe.ts [--model DIR]
-import { SanaError } from '@sana/core';
 import { loadTextEncoder } from '@sana/text-encoder';
-import { SHAPES_MODEL } from './shapes-eval.js';
+import { SHAPES_MODEL, exitOnSanaError } from './shapes-eval.js';
 
 const args = process.argv.slice(2);
 const model = args.includes('--model') ? args[args.indexOf('--model') + 1] : SHAPES_MODEL;
@@ -30,11 +29,7 @@ const ORDER_PAIRS: readonly (readonly [string, string])[] = [
 ];
 
 // A bad --model names the file at fault in one line, as `pnpm eval` does, not with a stack trace.
-const te = await loadTextEncoder(model, { session: { threads: 1 } }).catch((e: unknown) => {
-  if (!(e instanceof SanaError)) throw e;
-  process.stderr.write(`shapes-text-probe: ${e.message}\n`);
-  process.exit(1);
-});
+const te = await loadTextEncoder(model, { session: { threads: 1 } }).catch(exitOnSanaError('shapes-text-probe'));
 const cosine = (a: Float32Array, b: Float32Array) => {
   let ab = 0, aa = 0, bb = 0;
   for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
