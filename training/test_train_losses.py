@@ -67,12 +67,9 @@ def test_context_head_reads_the_previous_token():
 
 
 def test_spatial_weights_draw_the_asked_share():
-    import json
-    import os
+    from train import caption_vocab
 
-    from train import REPO
-
-    vocab = json.load(open(os.path.join(REPO, "models", "sana-shapes", "tokenizer", "tokenizer.json")))["model"]["vocab"]
+    vocab = caption_vocab()
     word = vocab["\u2581" + SPATIAL_WORDS[0]]
     other = vocab["\u2581red"]
 

@@ -695,8 +695,9 @@ def main():
         ap.error(f"--spatial-frac must be in (0, 1), got {args.spatial_frac}")
     if args.spatial_words != SPATIAL_WORDS and args.spatial_frac is None:
         ap.error("--spatial-words needs --spatial-frac (the share of each batch to draw those captions at)")
-    if not args.spatial_words or unknown_words(args.spatial_words):
-        ap.error(f"--spatial-words: {unknown_words(args.spatial_words) or 'no words'} not in the sana-shapes tokenizer "
+    unknown = unknown_words(args.spatial_words)
+    if not args.spatial_words or unknown:
+        ap.error(f"--spatial-words: {unknown or 'no words'} not in the sana-shapes tokenizer "
                  f"(models/sana-shapes/tokenizer/tokenizer.json); use caption words such as {','.join(SPATIAL_WORDS)}")
     if args.te_aux_window < 1 or (args.te_aux_window > 1 and args.te_aux <= 0):
         ap.error(f"--te-aux-window {args.te_aux_window} needs --te-aux W > 0 (the window extends the token read-back loss)")
