@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Training runs longer than one device call (10 minutes at most): `start` launches train.py in its own process
 # session (setsid), so it outlives the call on a machine that stays held; `collect` follows the runs for up to S
-# seconds and packs each one's latest export, logs and samples into $OUT/NAME.tar (here: `mkdir N && tar -xf
-# NAME.tar -C N`). Chain calls back to back (the machine is given back after 30 s idle, and the runs with it):
+# seconds and packs each one's latest export, logs and samples into $OUT/NAME.tar, and a continuation's into
+# $OUT/NAME-cont.tar (here: `mkdir N && tar -xf NAME.tar -C N`). Chain calls back to back (the machine is given back after 30 s idle, and the runs with it):
 #   call 1: bash training/device-bg.sh start A 0 --data ../.vendor/data/shapes-train.jsonl.gz --init-from ../models/sana-shapes ... \
 #           && bash training/device-bg.sh collect 560
 #   call 2..n: bash training/device-bg.sh collect 580
@@ -53,10 +53,13 @@ collect)
   done
   for d in "$ROOT"/*/; do
     n=$(basename "$d")
-    # One file per run ($OUT/NAME.tar: its export, logs and samples, and its continuation's under cont/): a call
-    # sends back at most 8 files, which two chained runs of four files each would overrun.
-    (cd "$d" && tar -cf "$OUT/$n.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png \
-      cont/sana-shapes.tar cont/train.log cont/stdout.log cont/samples.png 2>/dev/null))
+    # One file per stage ($OUT/NAME.tar: its export, logs and samples; $OUT/NAME-cont.tar: the continuation's): a
+    # call sends back at most 8 files of 16 MiB each; a file per output would overrun the count with two chained
+    # runs, and one tar of both stages' exports (9 MiB each) overran the size in session 6.
+    (cd "$d" && tar -cf "$OUT/$n.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png 2>/dev/null))
+    if [ -d "$d/cont" ]; then
+      (cd "$d/cont" && tar -cf "$OUT/$n-cont.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png 2>/dev/null))
+    fi
     state=finished
     kill -0 "$(cat "$d/pid")" 2>/dev/null && state=running
     echo "== $n: $state"

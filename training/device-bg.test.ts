@@ -37,7 +37,7 @@ function sandbox() {
 
 describe('training/device-bg.sh', () => {
   it('start --then chains a continuation from the first run\'s export; collect packs one tar per run', () => {
-    const { sh, tarList, runs } = sandbox();
+    const { dir, sh, tarList, runs } = sandbox();
     expect(sh('start', 'C', '0', '--data', 'd.jsonl.gz', '--dit-lr', '3e-4', '--then', '--limit', '5')).toContain('then a continuation');
     expect(sh('start', 'E', '1', '--y', '2')).not.toContain('continuation');
     const report = sh('collect', '30');
@@ -48,10 +48,13 @@ describe('training/device-bg.sh', () => {
     expect(readFileSync(join(runs, 'C', 'cont', 'stdout.log'), 'utf8'))
       .toBe(`args --out ${runs}/C/cont --init-from ${runs}/C/init/sana-shapes --limit 5\n`);
     expect(existsSync(join(runs, 'C', 'init', 'sana-shapes', 'model.safetensors'))).toBe(true);
-    expect(tarList('C')).toEqual(['cont/sana-shapes.tar', 'cont/stdout.log', 'cont/train.log', 'sana-shapes.tar', 'stdout.log', 'train.log']);
+    // a tar per stage: each export is 9 MiB and a file coming back from the device is at most 16 MiB
+    expect(tarList('C')).toEqual(['sana-shapes.tar', 'stdout.log', 'train.log']);
+    expect(tarList('C-cont')).toEqual(['sana-shapes.tar', 'stdout.log', 'train.log']);
     expect(tarList('E')).toEqual(['sana-shapes.tar', 'stdout.log', 'train.log']);
     expect(readFileSync(join(runs, 'E', 'stdout.log'), 'utf8')).toBe(`args --out ${runs}/E --y 2\n`);
     expect(existsSync(join(runs, 'E', 'cont'))).toBe(false);
+    expect(existsSync(join(dir, 'out', 'E-cont.tar'))).toBe(false);
   });
 
   it('a first run that fails starts no continuation', () => {
