@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from train import RELATION_WORDS, SPATIAL_WORDS, dit_overrides, read_back_losses, spatial_weights
+from train import RELATION_WORDS, SPATIAL_WORDS, StepPlanner, dit_overrides, read_back_losses, spatial_weights
 
 
 def _batch(b=4, t=7, v=13, seed=0):
@@ -131,6 +131,34 @@ def test_dit_overrides():
     assert dit_overrides(None) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=None)) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
+
+
+def _simulate(budget_s, step_time, te_frac=None):
+    """The training loop's use of StepPlanner with a step time that may change: (steps run, seconds used, plans)."""
+    planner, total, step, elapsed, plans = StepPlanner(0, budget_s), None, 0, 0.0, []
+    while not (step >= (total or 10**9) or elapsed > budget_s):
+        planned = planner.observe(step, elapsed)
+        if planned is not None:
+            total = planned
+            plans.append(planned)
+        elapsed += step_time(step, total)
+        step += 1
+    return step, elapsed, plans
+
+
+def test_step_planner_fits_the_budget_when_the_step_time_changes():
+    # constant speed: the first plan (after 110 + 50 steps) is already right and later ones keep it
+    steps, used, plans = _simulate(600.0, lambda s, t: 0.06)
+    assert all(abs(p - 10000) <= 1 for p in plans) and abs(used - 600.0) < 0.5, (plans[:3], used)
+    # the encoder trains for the first half (96 ms a step), then freezes (65 ms): one plan from the first speed
+    # would end 150 s early (runs 7C / 7D / 10H); re-planning ends within a step or two of the budget
+    half = lambda s, t: 0.096 if s < 0.5 * (t or 10**9) else 0.065  # noqa: E731
+    steps, used, plans = _simulate(1000.0, half)
+    assert plans[-1] > plans[0] and 999.0 < used <= 1000.1, (plans[0], plans[-1], used)
+    # slower than planned (run 10G: 57.9 ms planned, 62 ms run): the plan shrinks, so the schedule ends on time
+    slow = lambda s, t: 0.058 if s < 1000 else 0.062  # noqa: E731
+    steps, used, plans = _simulate(1250.0, slow)
+    assert plans[-1] < plans[0] and steps == plans[-1] and used <= 1250.1, (plans[0], plans[-1], steps, used)
 
 
 if __name__ == "__main__":

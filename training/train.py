@@ -53,6 +53,33 @@ def atomic_save(obj, path):
     os.replace(tmp, path)
 
 
+class StepPlanner:
+    """Sizes the DiT's cosine schedule to the wall-clock budget, and sizes it again as the step time changes.
+
+    One estimate from the first steps after warm-up was off both ways: runs 7C / 7D and 10H planned at the speed
+    with the encoder training (96 ms) and then ran its frozen part at 65 ms, ending 150-200 s early; run 10G planned
+    at 57.9 ms, ran at 62 and hit the budget 1,466 steps short of its plan, its learning rate not yet decayed. So the
+    first plan comes at `warmup + first` steps (the speed after cuDNN's tuning and the --amp choice), and every
+    `every` steps after it the plan is redone from the speed of those steps. `observe` is called before each step
+    with the seconds elapsed and returns the new total when it plans, else None."""
+
+    def __init__(self, s0, budget_s, warmup=110, first=50, every=500):
+        self.s0, self.budget_s, self.warmup, self.first, self.every = s0, budget_s, warmup, first, every
+        self.mark = None  # (step, elapsed) the current speed is measured from
+        self.per = None
+
+    def observe(self, step, elapsed):
+        k = step - self.s0
+        if k == self.warmup:
+            self.mark = (step, elapsed)
+            return None
+        if self.mark is None or k < self.warmup + self.first or (k > self.warmup + self.first and step - self.mark[0] < self.every):
+            return None
+        self.per = (elapsed - self.mark[1]) / max(1, step - self.mark[0])  # seconds per step, lately
+        self.mark = (step, elapsed)
+        return step + int(max(0.0, self.budget_s - elapsed) / max(self.per, 1e-9))
+
+
 def lr_at(step, total, base, warmup, floor=0.1):
     if step < warmup:
         return base * (step + 1) / warmup
@@ -390,7 +417,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     t_start, t_ckpt = time.time(), time.time()
     frozen = cache is not None
     s0 = step  # a resumed run starts its own warmup + cosine cycle
-    t20 = time.time()
+    planner = StepPlanner(s0, budget_s) if total is None else None  # a given or resumed step count is kept
     run_loss, n_loss = 0.0, 0
     # --amp auto: 40 steps each way after warm-up, then the faster one (bf16 autocast needs >= 1.2x to be taken)
     amp_mode = {"on": args.amp == "bf16", "t": {}}
@@ -415,13 +442,13 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
                 log(f"dit step time fp32 {fp32 * 1000:.1f} ms, bf16 autocast {bf16 * 1000:.1f} ms -> {'bf16' if amp_mode['on'] else 'fp32'}")
         if step >= (total or 10**9) or elapsed > budget_s:
             break
-        if step == s0 + 110:
-            t20 = time.time()
-        if total is None and step == s0 + 160:  # the step time after warm-up (and the amp choice) sizes the cosine schedule
-            per = (time.time() - t20) / 50
-            total = step + int((budget_s - elapsed) / per)
-            log(f"dit: {per * 1000:.1f} ms/step -> {total} steps")
-        te_train = cache is None and step < args.te_frac * (total or 10**9)
+        planned = planner.observe(step, elapsed) if planner else None
+        if planned is not None:
+            if total is None or abs(planned - total) > 0.01 * total:
+                log(f"dit step {step}: {planner.per * 1000:.1f} ms/step -> {planned} steps" + ("" if total is None else f" (was {total})"))
+            total = planned
+        # (once frozen the encoder stays frozen, even when a longer plan moves the --te-frac point past this step)
+        te_train = cache is None and not frozen and step < args.te_frac * (total or 10**9)
         if not te_train and not frozen:
             te.requires_grad_(False)
             frozen = True
