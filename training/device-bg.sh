@@ -51,15 +51,14 @@ collect)
     [ $(($(date +%s) - t0)) -ge "$limit" ] && break
     sleep 5
   done
+  # One file per stage ($OUT/NAME.tar: its export, logs and samples; $OUT/NAME-cont.tar: the continuation's): a
+  # call sends back at most 8 files of 16 MiB each; a file per output would overrun the count with two chained
+  # runs, and one tar of both stages' exports (9 MiB each) overran the size in session 6.
+  pack() { (cd "$1" && tar -cf "$2" $(ls -d sana-shapes.tar train.log stdout.log samples.png 2>/dev/null)); }
   for d in "$ROOT"/*/; do
     n=$(basename "$d")
-    # One file per stage ($OUT/NAME.tar: its export, logs and samples; $OUT/NAME-cont.tar: the continuation's): a
-    # call sends back at most 8 files of 16 MiB each; a file per output would overrun the count with two chained
-    # runs, and one tar of both stages' exports (9 MiB each) overran the size in session 6.
-    (cd "$d" && tar -cf "$OUT/$n.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png 2>/dev/null))
-    if [ -d "$d/cont" ]; then
-      (cd "$d/cont" && tar -cf "$OUT/$n-cont.tar" $(ls -d sana-shapes.tar train.log stdout.log samples.png 2>/dev/null))
-    fi
+    pack "$d" "$OUT/$n.tar"
+    [ -d "$d/cont" ] && pack "$d/cont" "$OUT/$n-cont.tar"
     state=finished
     kill -0 "$(cat "$d/pid")" 2>/dev/null && state=running
     echo "== $n: $state"

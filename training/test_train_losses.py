@@ -133,7 +133,7 @@ def test_dit_overrides():
     assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
 
 
-def _simulate(budget_s, step_time, te_frac=None):
+def _simulate(budget_s, step_time):
     """The training loop's use of StepPlanner with a step time that may change: (steps run, seconds used, plans)."""
     planner, total, step, elapsed, plans = StepPlanner(0, budget_s), None, 0, 0.0, []
     while not (step >= (total or 10**9) or elapsed > budget_s):

@@ -66,17 +66,17 @@ class StepPlanner:
     def __init__(self, s0, budget_s, warmup=110, first=50, every=500):
         self.s0, self.budget_s, self.warmup, self.first, self.every = s0, budget_s, warmup, first, every
         self.mark = None  # (step, elapsed) the current speed is measured from
+        self.span = first  # steps to measure it over: `first` for the first plan, `every` after
         self.per = None
 
     def observe(self, step, elapsed):
-        k = step - self.s0
-        if k == self.warmup:
+        if step - self.s0 == self.warmup:
             self.mark = (step, elapsed)
             return None
-        if self.mark is None or k < self.warmup + self.first or (k > self.warmup + self.first and step - self.mark[0] < self.every):
+        if self.mark is None or step - self.mark[0] < self.span:
             return None
-        self.per = (elapsed - self.mark[1]) / max(1, step - self.mark[0])  # seconds per step, lately
-        self.mark = (step, elapsed)
+        self.per = (elapsed - self.mark[1]) / (step - self.mark[0])  # seconds per step, lately
+        self.mark, self.span = (step, elapsed), self.every
         return step + int(max(0.0, self.budget_s - elapsed) / max(self.per, 1e-9))
 
 
