@@ -125,12 +125,14 @@ def test_bad_arguments_are_refused_at_parse_time():
     assert "needs --spatial-frac" in refused("--spatial-words", "above,below,of")
     assert "--spatial-frac must be in (0, 1)" in refused("--spatial-frac", "1.5")
     assert "needs --te-aux" in refused("--te-aux-window", "4")
+    assert "--pos-embed must be 0" in refused("--pos-embed", "-1")
 
 
 def test_dit_overrides():
     assert dit_overrides(None) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=None)) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
+    assert dit_overrides(argparse.Namespace(pos_embed=0)) == {"interpolation_scale": None}  # NoPE, overriding a config's
 
 
 def _simulate(budget_s, step_time):

@@ -94,7 +94,11 @@ def dit_overrides(args):
     """Config changes of the DiT asked on the command line. --pos-embed S sets `interpolation_scale`, which makes
     diffusers' SanaTransformer2DModel add a fixed 2-D sin-cos positional embedding to the patch embedding (as the
     official Sana 1600M 4Kpx config does with 2.0); it has no weights, so a NoPE model's weights load unchanged."""
-    return {} if args is None or args.pos_embed is None else {"interpolation_scale": float(args.pos_embed)}
+    if args is None or args.pos_embed is None:
+        return {}
+    # 0 asks for none (NoPE, as Sana 1024px): the key is set to null rather than left out, so that it overrides a
+    # config or an --init-from model that has one
+    return {"interpolation_scale": float(args.pos_embed) if args.pos_embed > 0 else None}
 
 
 def build_models(device, args=None):
@@ -711,13 +715,16 @@ def main():
     ap.add_argument("--cache-dir", help="with --init-from: keep the encoded latents here and reuse them (a warm machine keeps /tmp)")
     ap.add_argument("--te-aux", type=float, default=0.0, help="while the text encoder trains: weight of the token read-back loss (keeps words apart)")
     ap.add_argument("--te-aux-window", type=int, default=1, help="with --te-aux: each state also reads back the K-1 caption tokens before it (carries context)")
-    ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale: a fixed sin-cos positional embedding (default: none, NoPE as Sana 1024px)")
+    ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale, a fixed sin-cos positional embedding; 0: none (NoPE, as Sana 1024px) "
+                    "(default: configs/transformer.json's, 1.0 since run 12, or the --init-from model's)")
     ap.add_argument("--spatial-frac", type=float, default=None, help="draw captions with a position / relation word at this share of each DiT batch (default: as in the data)")
     ap.add_argument("--spatial-words", type=lambda v: tuple(w for w in v.split(",") if w), default=SPATIAL_WORDS,
                     help=f"with --spatial-frac: comma-separated caption words that mark the oversampled captions (default: {','.join(SPATIAL_WORDS)}; relations only: {','.join(RELATION_WORDS)})")
     ap.add_argument("--train-te", action="store_true", help="with --init-from: train the text encoder with the DiT for --te-frac of the steps (no text cache)")
     ap.add_argument("--smoke-first", action="store_true", help="run every stage for 3 steps on 256 scenes first")
     args = ap.parse_args()
+    if args.pos_embed is not None and not (args.pos_embed >= 0 and math.isfinite(args.pos_embed)):
+        ap.error(f"--pos-embed must be 0 (no positional embedding) or a positive interpolation_scale, got {args.pos_embed}")
     if args.spatial_frac is not None and not 0 < args.spatial_frac < 1:
         ap.error(f"--spatial-frac must be in (0, 1), got {args.spatial_frac}")
     if args.spatial_words != SPATIAL_WORDS and args.spatial_frac is None:
