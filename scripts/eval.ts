@@ -1,10 +1,14 @@
 // `pnpm eval`: compositional accuracy of the embedded sana-shapes model on the fixed 200 prompts (GenEval-like).
 //   pnpm eval [--model DIR] [--limit N] [--steps 20] [--guidance 4.5] [--seed-base N] [--samplers] [--int8] [--ground-truth]
-//             [--save DIR] [--threads N] [-v]
+//             [--int8-activations per-tensor|per-token] [--save DIR] [--threads N] [-v]
 // --seed-base N draws another prompt set of the same plan (scene seeds N, N+1, ...; e.g. 950000): tune settings there,
 // report on the fixed set.
 // Default: Flow-DPM-Solver, 20 steps, CFG 4.5, the CLI's defaults. --samplers adds the paper's sampler table
-// (Flow-DPM-Solver 5/10/14/20 vs Flow-Euler 10/20/28/50), --int8 the INT8 transformer at 20 steps.
+// (Flow-DPM-Solver 5/10/14/20 vs Flow-Euler 10/20/28/50), --int8 the INT8 transformer at 20 steps
+// (W8A8; --int8-activations per-token quantizes each token's activations with its own scale, the paper's scheme,
+// instead of one dynamic scale per tensor).
+import { ArgumentError } from '@sana/core';
+import type { ActivationScheme } from '@sana/quant-int8';
 import {
   SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, exitOnSanaError, formatTable, groundTruthAccuracy, loadShapesModel,
   withInt8Transformer, type AccuracyRow, type RunOptions, type SamplerSetting,
@@ -17,8 +21,12 @@ const num = (n: string) => { const v = value(n); return v === undefined ? undefi
 
 const fail: (e: unknown) => never = exitOnSanaError('eval');
 const seedBase = num('--seed-base');
+const int8Activations = value('--int8-activations');
 let prompts: ReturnType<typeof evalPromptSet> = [];
 try {
+  if (int8Activations !== undefined && int8Activations !== 'per-tensor' && int8Activations !== 'per-token') {
+    throw new ArgumentError('--int8-activations', `is ${JSON.stringify(int8Activations)}; expected per-tensor or per-token`);
+  }
   prompts = evalPromptSet(num('--limit'), { seedBase });
 } catch (e) {
   fail(e);
@@ -26,6 +34,7 @@ try {
 const opts: RunOptions = {
   model: value('--model') ?? SHAPES_MODEL,
   threads: num('--threads'),
+  int8Activations: int8Activations as ActivationScheme | undefined,
   guidance: num('--guidance'),
   saveDir: value('--save'),
   onImage: (setting, i, ok, failures) => {
@@ -51,7 +60,8 @@ async function runModel() {
   for (const s of settings) report(await accuracyOf(parts, s, prompts, opts));
   if (flag('--int8')) {
     const q = await withInt8Transformer(parts, opts.model, opts);
-    report(await accuracyOf(q, { ...main, name: `${main.name}, int8 transformer` }, prompts, opts));
+    const scheme = int8Activations ? `, ${int8Activations} activations` : '';
+    report(await accuracyOf(q, { ...main, name: `${main.name}, int8 transformer${scheme}` }, prompts, opts));
   }
 }
 console.log(`\n${formatTable(rows)}\n`);

@@ -7,7 +7,7 @@ import { SanaError, createBackend, sessionFromGraph, type Device } from '@sana/c
 import { SANA_FLOW_EULER, type SchedulerConfig } from '@sana/flow-dpm-solver';
 import { SanaTransformer, buildTransformerGraph, fromDiffusersConfig as transformerConfig } from '@sana/linear-dit';
 import { SanaPipeline, encodePng, loadPretrained, openWeights, folderSource, type SanaComponents } from '@sana/pipeline';
-import { quantizeGraph } from '@sana/quant-int8';
+import { quantizeGraph, type ActivationScheme } from '@sana/quant-int8';
 import {
   CATEGORIES, evalPromptSet, evaluateImage, inRelation, renderScene, sampleScene, type Category, type EvalPrompt, type Evaluation,
 } from '@sana/scenes';
@@ -89,6 +89,8 @@ export interface RunOptions {
   readonly device?: Device;
   /** Classifier-free guidance scale (default: the pipeline's, 4.5, as the CLI's). */
   readonly guidance?: number;
+  /** The int8 transformer's activation quantization (default 'per-tensor', ORT's fast dynamic form; 'per-token' is the paper's). */
+  readonly int8Activations?: ActivationScheme;
   /** Save every image here as <setting>/<index>.png. */
   readonly saveDir?: string;
   /** Called after each image with the evaluator's verdict (`evaluation`: the whole of it, detections included). */
@@ -121,7 +123,7 @@ export async function withInt8Transformer(parts: SanaComponents, model = SHAPES_
   const src = await folderSource(model);
   const config = transformerConfig(JSON.parse(await src.readText('transformer/config.json')), `${model}/transformer/config.json`);
   const graph = await buildTransformerGraph(config, await openWeights(src, 'transformer', 'diffusion_pytorch_model'));
-  quantizeGraph(graph, { mode: 'cpu', component: 'transformer' });
+  quantizeGraph(graph, { mode: 'cpu', component: 'transformer', activations: o.int8Activations });
   const backend = await createBackend(o.device ?? 'cpu');
   const session = await sessionFromGraph(backend, graph, { label: 'transformer-int8', threads: o.threads });
   return { ...parts, transformer: new SanaTransformer(session, config, 'float32') };
