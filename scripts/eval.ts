@@ -8,7 +8,7 @@
 // (W8A8; --int8-activations per-token quantizes each token's activations with its own scale, the paper's scheme,
 // instead of one dynamic scale per tensor).
 import { ArgumentError } from '@sana/core';
-import type { ActivationScheme } from '@sana/quant-int8';
+import { ACTIVATION_SCHEMES, type ActivationScheme } from '@sana/quant-int8';
 import {
   SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, exitOnSanaError, formatTable, groundTruthAccuracy, loadShapesModel,
   withInt8Transformer, type AccuracyRow, type RunOptions, type SamplerSetting,
@@ -24,8 +24,9 @@ const seedBase = num('--seed-base');
 const int8Activations = value('--int8-activations');
 let prompts: ReturnType<typeof evalPromptSet> = [];
 try {
-  if (int8Activations !== undefined && int8Activations !== 'per-tensor' && int8Activations !== 'per-token') {
-    throw new ArgumentError('--int8-activations', `is ${JSON.stringify(int8Activations)}; expected per-tensor or per-token`);
+  // checked here, before the model loads and the float runs take minutes, as quantizeGraph would check it at the end
+  if (int8Activations !== undefined && !(ACTIVATION_SCHEMES as readonly string[]).includes(int8Activations)) {
+    throw new ArgumentError('--int8-activations', `is ${JSON.stringify(int8Activations)}; expected ${ACTIVATION_SCHEMES.join(' or ')}`);
   }
   prompts = evalPromptSet(num('--limit'), { seedBase });
 } catch (e) {

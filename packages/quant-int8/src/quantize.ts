@@ -4,7 +4,7 @@ import { ArgumentError, float32ToFloat16, tensor, type Graph, type NodeSpec, typ
 import { GraphEditor, addInitializer } from './graph-editor.js';
 import { findLinearSites, floatData, type LinearSite, type SkippedSite } from './linear-sites.js';
 import { DEFAULT_KEEP_FLOAT, compilePattern, matchPattern, type Component, type NamePattern } from './policy.js';
-import { rewriteW8A8, type ActivationScheme } from './w8a8-cpu.js';
+import { ACTIVATION_SCHEMES, rewriteW8A8, type ActivationScheme } from './w8a8-cpu.js';
 import { rewriteNBits } from './w8-nbits.js';
 
 /**
@@ -83,7 +83,9 @@ export function quantizeGraph(g: Graph, options: QuantizeOptions): QuantizeRepor
   const mode = options.mode;
   if (mode !== 'cpu' && mode !== 'webgpu') throw new ArgumentError('mode', `is ${JSON.stringify(mode)}; expected "cpu" or "webgpu"`);
   const activations = options.activations ?? 'per-tensor';
-  if (activations !== 'per-tensor' && activations !== 'per-token') throw new ArgumentError('activations', `is ${JSON.stringify(activations)}; expected "per-tensor" or "per-token"`);
+  if (!ACTIVATION_SCHEMES.includes(activations)) {
+    throw new ArgumentError('activations', `is ${JSON.stringify(activations)}; expected ${ACTIVATION_SCHEMES.map((a) => JSON.stringify(a)).join(' or ')}`);
+  }
   if (mode === 'cpu' && g.floatType !== 'float32') {
     throw new ArgumentError('mode', `"cpu" runs ORT's integer kernels on float32 activations, but graph "${g.name}" is ${g.floatType}; build it as float32 (dtype 'int8' does) or use mode "webgpu"`);
   }

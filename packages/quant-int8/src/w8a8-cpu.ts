@@ -17,7 +17,9 @@ export const MS_DOMAIN = 'com.microsoft';
  *   ones, and a symmetric int8 code plus 128 is exactly a uint8 code with zero point 128); the per-token scale
  *   multiplies the float output, since MatMulIntegerToFloat takes only per-tensor A scales.
  */
-export type ActivationScheme = 'per-tensor' | 'per-token';
+/** The schemes, for checking a user's choice before a graph is built (`pnpm eval --int8-activations`, `quantizeGraph`). */
+export const ACTIVATION_SCHEMES = Object.freeze(['per-tensor', 'per-token'] as const);
+export type ActivationScheme = (typeof ACTIVATION_SCHEMES)[number];
 
 interface Quantized {
   readonly xq: Value;
