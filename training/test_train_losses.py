@@ -7,7 +7,8 @@ import math
 
 import torch
 
-from train import RELATION_WORDS, SPATIAL_WORDS, StepPlanner, dit_overrides, read_back_losses, spatial_weights
+from train import (RELATION_WORDS, SPATIAL_WORDS, StepPlanner, dit_overrides, drop_pos_embed, pe_fade_at, read_back_losses,
+                   spatial_weights)
 
 
 def _batch(b=4, t=7, v=13, seed=0):
@@ -126,6 +127,12 @@ def test_bad_arguments_are_refused_at_parse_time():
     assert "--spatial-frac must be in (0, 1)" in refused("--spatial-frac", "1.5")
     assert "needs --te-aux" in refused("--te-aux-window", "4")
     assert "--pos-embed must be 0" in refused("--pos-embed", "-1")
+    assert "--pos-embed-fade must be in (0, 1)" in refused("--pos-embed-fade", "1")
+    assert "no embedding to fade" in refused("--pos-embed-fade", "0.5", "--pos-embed", "0")
+    assert "--teacher needs --init-from" in refused("--teacher", "models/sana-shapes")
+    assert "--teacher needs --init-from" in refused("--teacher", "m", "--init-from", "m", "--train-te")
+    assert "not found" in refused("--teacher", "/nonexistent/t", "--init-from", "/nonexistent/s")
+    assert "--teacher-weight must be >= 0" in refused("--teacher-weight", "-1")
 
 
 def test_dit_overrides():
@@ -133,6 +140,30 @@ def test_dit_overrides():
     assert dit_overrides(argparse.Namespace(pos_embed=None)) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
     assert dit_overrides(argparse.Namespace(pos_embed=0)) == {"interpolation_scale": None}  # NoPE, overriding a config's
+
+
+def test_pos_embed_fade_falls_linearly_to_zero():
+    assert pe_fade_at(0, 0, None, 0.5) == 1.0  # no plan yet: full embedding
+    assert pe_fade_at(0, 0, 1000, 0.5) == 1.0
+    assert abs(pe_fade_at(250, 0, 1000, 0.5) - 0.5) < 1e-9
+    assert pe_fade_at(500, 0, 1000, 0.5) == 0.0 and pe_fade_at(900, 0, 1000, 0.5) == 0.0
+    assert abs(pe_fade_at(1100, 1000, 2000, 0.2) - 0.5) < 1e-9  # a resumed run fades over its own steps
+
+
+def test_drop_pos_embed_makes_the_model_nope():
+    class Cfg(torch.nn.Module):  # the two things drop_pos_embed touches on a diffusers model
+        def __init__(self):
+            super().__init__()
+            self.patch_embed = torch.nn.Module()
+            self.patch_embed.register_buffer("pos_embed", torch.ones(1, 4, 8), persistent=False)
+            self.config = {"interpolation_scale": 1.0}
+
+        def register_to_config(self, **kw):
+            self.config.update(kw)
+
+    m = Cfg()
+    drop_pos_embed(m)
+    assert m.patch_embed.pos_embed is None and m.config["interpolation_scale"] is None
 
 
 def _simulate(budget_s, step_time):

@@ -80,6 +80,22 @@ class StepPlanner:
         return step + int(max(0.0, self.budget_s - elapsed) / max(self.per, 1e-9))
 
 
+def pe_fade_at(step, s0, total, frac):
+    """--pos-embed-fade F: the factor on the positional embedding before this step: 1 at the run's start, falling
+    linearly to 0 at F of its steps (and 0 after). Before the first plan (total None) it stays 1."""
+    if total is None:
+        return 1.0
+    span = max(1.0, frac * (total - s0))
+    return max(0.0, 1.0 - (step - s0) / span)
+
+
+def drop_pos_embed(m):
+    """Makes a DiT NoPE in place: no embedding in the forward pass, and `interpolation_scale` null in the config it
+    exports (the embedding is a non-persistent buffer, so no weight changes)."""
+    m.patch_embed.pos_embed = None
+    m.register_to_config(interpolation_scale=None)
+
+
 def lr_at(step, total, base, warmup, floor=0.1):
     if step < warmup:
         return base * (step + 1) / warmup
@@ -391,8 +407,18 @@ def read_back_losses(enc, tids, tmask, aux, ctx=None):
     return aux_loss, ctx_loss
 
 
-def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn, cache=None):
+def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn, cache=None, teacher=None):
     dev = lat.device
+    # --pos-embed-fade F: the DiT starts with its positional embedding (from --init-from) and loses it gradually, so
+    # that its convolutions can take over the position features while the rest of it still has them; NoPE at F.
+    pe0 = None
+    if args.pos_embed_fade:
+        if dit.patch_embed.pos_embed is None:
+            raise SystemExit("--pos-embed-fade: the DiT has no positional embedding to fade (the --init-from model or "
+                             "configs/transformer.json must have an interpolation_scale, and --pos-embed must not be 0)")
+        pe0 = dit.patch_embed.pos_embed.detach().clone()
+        log(f"positional embedding fades to nothing over the first {args.pos_embed_fade:.0%} of the DiT steps")
+    run_distill, n_distill = 0.0, 0
     opt = torch.optim.AdamW([p for p in dit.parameters()] + [p for p in te.parameters()], lr=args.dit_lr,
                             betas=(0.9, 0.999), weight_decay=0.0)
     # --te-aux W: while the encoder trains, a cosine-classifier head (not exported) reads each caption token's id back
@@ -459,6 +485,16 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
             log(f"dit step {step}: text encoder frozen from here on")
         for pg in opt.param_groups:
             pg["lr"] = lr_at(step - s0, (total or 10**6) - s0, args.dit_lr, 300 if s0 == 0 and cache is None else 100)
+        if pe0 is not None:
+            f = pe_fade_at(step, s0, total, args.pos_embed_fade)
+            if f > 0:
+                with torch.no_grad():
+                    dit.patch_embed.pos_embed.copy_(pe0 * f)
+            else:
+                drop_pos_embed(dit)
+                drop_pos_embed(ema)
+                pe0 = None
+                log(f"dit step {step}: positional embedding gone, NoPE from here on")
         if spatial_w is not None:  # --spatial-frac: position / relation captions drawn at that share of each batch
             idx = torch.multinomial(spatial_w, args.dit_batch, replacement=True)
         else:
@@ -478,6 +514,13 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
             v = dit(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
         loss = F.mse_loss(v.float(), noise - x0)
         total_loss = loss
+        if teacher is not None:  # --teacher: the teacher's velocity on the same input, a low-variance target
+            with torch.no_grad():
+                vt = teacher(xt, encoder_hidden_states=enc, timestep=s * 1000, encoder_attention_mask=mask, return_dict=False)[0]
+            distill = F.mse_loss(v.float(), vt.float())
+            total_loss = total_loss + args.teacher_weight * distill
+            if step % 20 == 0:
+                run_distill, n_distill = run_distill + distill.item(), n_distill + 1
         if aux is not None and te_train:
             aux_loss, ctx_loss = read_back_losses(enc, data.tails[idx], data.tail_mask[idx], aux, ctx)
             total_loss = loss + args.te_aux * (aux_loss + ctx_loss)
@@ -496,12 +539,19 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
         if step % 200 == 0:
             aux_msg = f" token read-back {run_aux / n_aux:.4f}" if n_aux else ""
             aux_msg += f" context read-back {run_ctx / n_aux:.4f}" if n_aux and ctx is not None else ""
+            aux_msg += f" to teacher {run_distill / n_distill:.4f}" if n_distill else ""
+            aux_msg += f" pos-embed x{pe_fade_at(step, s0, total, args.pos_embed_fade):.2f}" if pe0 is not None else ""
+            run_distill, n_distill = 0.0, 0
             log(f"dit step {step}/{total} loss {run_loss / max(1, n_loss):.4f}{aux_msg} lr {opt.param_groups[0]['lr']:.2e}")
             run_loss, n_loss, run_aux, run_ctx, n_aux = 0.0, 0, 0.0, 0.0, 0
         if time.time() - t_ckpt > args.ckpt_every_s:
             save_dit(dit, te, ema, step, total, frozen, out)
             export_fn()
             t_ckpt = time.time()
+    if pe0 is not None:  # the budget ended the run before the fade did: the export is NoPE, as asked, but less adapted
+        drop_pos_embed(dit)
+        drop_pos_embed(ema)
+        log(f"WARNING dit step {step}: the run ended with the positional embedding at x{pe_fade_at(step, s0, total, args.pos_embed_fade):.2f}; dropped for the export")
     state.update(step=step, total=total)
     save_dit(dit, te, ema, step, total, frozen, out)
     log(f"dit: {step} steps, {time.time() - t_start:.0f} s")
@@ -532,6 +582,16 @@ def load_exported(d, device, args=None):
         log(f"dit config changed: {over} (positional embedding {'on' if dit.patch_embed.pos_embed is not None else 'OFF'})")
     te = Gemma2Model.from_pretrained(f"{d}/text_encoder", attn_implementation="eager").float().to(device)
     return vae, dit, te
+
+
+def load_teacher(d, device):
+    """--teacher DIR: the transformer of an exported model folder, frozen, with its own config (its positional
+    embedding included). Its text encoder must be the student's (checked at parse time): both read the same states."""
+    from diffusers import SanaTransformer2DModel
+
+    t = SanaTransformer2DModel.from_pretrained(f"{d}/transformer").float().to(device).eval().requires_grad_(False)
+    log(f"teacher {d}/transformer (positional embedding {'on' if t.patch_embed.pos_embed is not None else 'off'})")
+    return t
 
 
 def save_dit(dit, te, ema, step, total, frozen, out):
@@ -682,7 +742,9 @@ def run(scenes_path, args, out, smoke=False):
         use_fp32_linear_attention(dit)
         use_fp32_linear_attention(ema)
     left = budget - (time.time() - run_start) - args.reserve_s
-    train_dit(dit, te, ema, lat, sf, data, args, dit_state, max(1.0, left), out, export_fn, cache)
+    teacher = load_teacher(args.teacher, dev) if args.teacher else None
+    train_dit(dit, te, ema, lat, sf, data, args, dit_state, max(1.0, left), out, export_fn, cache, teacher)
+    del teacher
     export_fn()
     sample_grid(vae, ema, te, data, sf, f"{out}/samples.png")
     log(f"{'smoke' if smoke else 'run'} done in {time.time() - run_start:.0f} s")
@@ -717,6 +779,11 @@ def main():
     ap.add_argument("--te-aux-window", type=int, default=1, help="with --te-aux: each state also reads back the K-1 caption tokens before it (carries context)")
     ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale, a fixed sin-cos positional embedding; 0: none (NoPE, as Sana 1024px) "
                     "(default: configs/transformer.json's, 1.0 since run 12, or the --init-from model's)")
+    ap.add_argument("--pos-embed-fade", type=float, default=None, help="0 < F < 1: the DiT's positional embedding is scaled from 1 down to 0 over the "
+                    "first F of the DiT steps, then removed: the export is NoPE (needs a model or config with one)")
+    ap.add_argument("--teacher", help="with --init-from: an exported model folder with the same text encoder; its transformer's velocity is a "
+                    "second target for the DiT (distillation), weighted --teacher-weight")
+    ap.add_argument("--teacher-weight", type=float, default=1.0, help="with --teacher: weight of the distillation loss (the flow loss has 1)")
     ap.add_argument("--spatial-frac", type=float, default=None, help="draw captions with a position / relation word at this share of each DiT batch (default: as in the data)")
     ap.add_argument("--spatial-words", type=lambda v: tuple(w for w in v.split(",") if w), default=SPATIAL_WORDS,
                     help=f"with --spatial-frac: comma-separated caption words that mark the oversampled captions (default: {','.join(SPATIAL_WORDS)}; relations only: {','.join(RELATION_WORDS)})")
@@ -725,6 +792,21 @@ def main():
     args = ap.parse_args()
     if args.pos_embed is not None and not (args.pos_embed >= 0 and math.isfinite(args.pos_embed)):
         ap.error(f"--pos-embed must be 0 (no positional embedding) or a positive interpolation_scale, got {args.pos_embed}")
+    if args.pos_embed_fade is not None and not 0 < args.pos_embed_fade < 1:
+        ap.error(f"--pos-embed-fade must be in (0, 1) (the share of the DiT steps the fade takes), got {args.pos_embed_fade}")
+    if args.pos_embed_fade is not None and args.pos_embed == 0:
+        ap.error("--pos-embed-fade with --pos-embed 0: there is no embedding to fade (leave --pos-embed out, or give a scale)")
+    if args.teacher:
+        if not args.init_from or args.train_te:
+            ap.error("--teacher needs --init-from and a frozen text encoder (no --train-te): teacher and student read the same cached states")
+        te_files = [os.path.join(d, "text_encoder", "model.safetensors") for d in (args.teacher, args.init_from)]
+        missing = [f for f in te_files if not os.path.exists(f)]
+        if missing:
+            ap.error(f"--teacher / --init-from: {missing[0]} not found (an exported model folder is expected)")
+        if open(te_files[0], "rb").read() != open(te_files[1], "rb").read():
+            ap.error(f"--teacher: {te_files[0]} differs from {te_files[1]}: the teacher must use the student's text encoder")
+    if args.teacher_weight < 0:
+        ap.error(f"--teacher-weight must be >= 0, got {args.teacher_weight}")
     if args.spatial_frac is not None and not 0 < args.spatial_frac < 1:
         ap.error(f"--spatial-frac must be in (0, 1), got {args.spatial_frac}")
     if args.spatial_words != SPATIAL_WORDS and args.spatial_frac is None:
