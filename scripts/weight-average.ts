@@ -2,7 +2,8 @@
 // shapes and dtypes. The mean of run 10G's export and run 11's, which continued 10G, was a sana-shapes release: on
 // the validation prompts it scored 80.5 % against 78.5 / 77.0 % for the two alone (training/README.md, "Runs 10 and
 // 11"); for run 12 the mean of its two variants scored below the better of them on each prompt set (validation
-// 93.5 % vs 94.0 %, eval 91.0 % vs 93.0 %).
+// 93.5 % vs 94.0 %, eval 91.0 % vs 93.0 %); for run 13 the mean of its two NoPE students is the release (validation
+// 94.0 % vs 92.5 / 92.0 %, eval 91.0 % vs 90.0 / 89.5 %).
 import { WeightError, floatTensor, type Tensor, type WeightStore } from '@sana/core';
 
 /**

@@ -140,6 +140,11 @@ def test_dit_overrides():
     assert dit_overrides(argparse.Namespace(pos_embed=None)) == {}
     assert dit_overrides(argparse.Namespace(pos_embed=2)) == {"interpolation_scale": 2.0}
     assert dit_overrides(argparse.Namespace(pos_embed=0)) == {"interpolation_scale": None}  # NoPE, overriding a config's
+    # the smoke run of a --pos-embed-fade run builds its DiT from the NoPE config: it gets an embedding to fade
+    fade = argparse.Namespace(pos_embed=None, pos_embed_fade=0.5)
+    assert dit_overrides(fade, smoke=True, base={"interpolation_scale": None}) == {"interpolation_scale": 1.0}
+    assert dit_overrides(fade, smoke=True, base={"interpolation_scale": 2.0}) == {}  # the config's own is kept
+    assert dit_overrides(fade, smoke=False, base={"interpolation_scale": None}) == {}  # the real run: the model's
 
 
 def test_pos_embed_fade_falls_linearly_to_zero():

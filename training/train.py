@@ -106,10 +106,15 @@ def lr_at(step, total, base, warmup, floor=0.1):
 # ---------------------------------------------------------------------------------------------- models
 
 
-def dit_overrides(args):
+def dit_overrides(args, smoke=False, base=None):
     """Config changes of the DiT asked on the command line. --pos-embed S sets `interpolation_scale`, which makes
     diffusers' SanaTransformer2DModel add a fixed 2-D sin-cos positional embedding to the patch embedding (as the
     official Sana 1600M 4Kpx config does with 2.0); it has no weights, so a NoPE model's weights load unchanged."""
+    if smoke and args is not None and getattr(args, "pos_embed_fade", None) and args.pos_embed is None \
+            and (base or {}).get("interpolation_scale") is None:
+        # the smoke DiT is built from configs/transformer.json (NoPE since run 13), where a real --pos-embed-fade run
+        # starts from an --init-from model with an embedding: give the smoke one too, so that the fade is exercised
+        return {"interpolation_scale": 1.0}
     if args is None or args.pos_embed is None:
         return {}
     # 0 asks for none (NoPE, as Sana 1024px): the key is set to null rather than left out, so that it overrides a
@@ -117,12 +122,12 @@ def dit_overrides(args):
     return {"interpolation_scale": float(args.pos_embed) if args.pos_embed > 0 else None}
 
 
-def build_models(device, args=None):
+def build_models(device, args=None, smoke=False):
     from diffusers import AutoencoderDC, SanaTransformer2DModel
     from transformers import Gemma2Config, Gemma2Model
 
     vae = AutoencoderDC.from_config(cfg("vae")).to(device)
-    dit = SanaTransformer2DModel.from_config({**cfg("transformer"), **dit_overrides(args)}).to(device)
+    dit = SanaTransformer2DModel.from_config({**cfg("transformer"), **dit_overrides(args, smoke, cfg("transformer"))}).to(device)
     te_cfg = Gemma2Config.from_dict(cfg("text_encoder"))
     try:
         te_cfg._attn_implementation = "eager"  # soft-capped attention logits: eager is the exact path
@@ -523,7 +528,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
                 run_distill, n_distill = run_distill + distill.item(), n_distill + 1
         if aux is not None and te_train:
             aux_loss, ctx_loss = read_back_losses(enc, data.tails[idx], data.tail_mask[idx], aux, ctx)
-            total_loss = loss + args.te_aux * (aux_loss + ctx_loss)
+            total_loss = total_loss + args.te_aux * (aux_loss + ctx_loss)
             if step % 20 == 0:
                 run_aux, run_ctx, n_aux = run_aux + aux_loss.item(), run_ctx + ctx_loss.item(), n_aux + 1
         opt.zero_grad(set_to_none=True)
@@ -684,7 +689,7 @@ def run(scenes_path, args, out, smoke=False):
     run_start = time.time()
     data = Data(scenes_path, dev, limit=256 if smoke else args.limit)
     torch.manual_seed(args.seed)
-    vae, dit, te = build_models(dev, args)
+    vae, dit, te = build_models(dev, args, smoke)
     ema = copy.deepcopy(dit).requires_grad_(False)
     n_par = lambda m: sum(p.numel() for p in m.parameters()) / 1e6  # noqa: E731
     log(f"{'smoke' if smoke else 'run'}: {data.n} scenes; params vae {n_par(vae):.2f}M dit {n_par(dit):.2f}M te {n_par(te):.2f}M")
@@ -778,7 +783,7 @@ def main():
     ap.add_argument("--te-aux", type=float, default=0.0, help="while the text encoder trains: weight of the token read-back loss (keeps words apart)")
     ap.add_argument("--te-aux-window", type=int, default=1, help="with --te-aux: each state also reads back the K-1 caption tokens before it (carries context)")
     ap.add_argument("--pos-embed", type=float, default=None, help="the DiT's interpolation_scale, a fixed sin-cos positional embedding; 0: none (NoPE, as Sana 1024px) "
-                    "(default: configs/transformer.json's, 1.0 since run 12, or the --init-from model's)")
+                    "(default: configs/transformer.json's, none since run 13, or the --init-from model's)")
     ap.add_argument("--pos-embed-fade", type=float, default=None, help="0 < F < 1: the DiT's positional embedding is scaled from 1 down to 0 over the "
                     "first F of the DiT steps, then removed: the export is NoPE (needs a model or config with one)")
     ap.add_argument("--teacher", help="with --init-from: an exported model folder with the same text encoder; its transformer's velocity is a "
