@@ -1,6 +1,8 @@
 // The sana-shapes harness end to end on the embedded model: it loads, generates, and the evaluator scores.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromDiffusersConfig } from '@sana/linear-dit';
 import { SanaPipeline } from '@sana/pipeline';
 import { evaluateImage } from '@sana/scenes';
 import { SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, relationOutcome, evalPromptSet, formatTable, groundTruthAccuracy, loadShapesModel } from './shapes-eval.js';
@@ -25,6 +27,15 @@ describe('sana-shapes eval harness', () => {
     expect(at([0.2, 0.5], [0.7, 0.5], false, 'black')).toBe('other');
     expect(relationOutcome({ prompt, spec, correct: false, failures: [], background: 'white', detections: [det('red', 'circle', 0.2, 0.5)] } as never)).toBe('object missing');
     expect(() => relationOutcome({ prompt: 'a red circle', spec: { category: 'single', objects: [] }, correct: true } as never)).toThrow(/not a relation prompt/);
+  });
+
+  // Issue 10's scope: the embedded DiT has Sana 1024px's blocks and no positional embedding (NoPE; release 12 had
+  // one, git tag sana-shapes-pe), and a training run from scratch (training/configs) builds the transformer shipped.
+  it('the embedded transformer is NoPE, as Sana 1024px, and training/configs/transformer.json builds the same one', () => {
+    const read = (f: string) => fromDiffusersConfig(JSON.parse(readFileSync(f, 'utf8')), f);
+    const shipped = read(join(SHAPES_MODEL, 'transformer', 'config.json'));
+    expect(shipped.interpolationScale).toBeNull();
+    expect(read(join(SHAPES_MODEL, '..', '..', 'training', 'configs', 'transformer.json'))).toEqual(shipped);
   });
 
   it('runs the embedded model through the pipeline and scores it (Flow-DPM and Flow-Euler)', async () => {
