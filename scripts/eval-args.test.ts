@@ -7,7 +7,7 @@ describe('pnpm eval arguments', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--int8-activations', 'per-row'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--int8-activations');
-    expect(r.stderr).toContain('expected per-tensor or per-token');
+    expect(r.stderr).toContain('expected "per-tensor" or "per-token"');
     expect(r.stderr).not.toMatch(/\n\s+at /); // one line, no stack trace
   });
 });

@@ -7,8 +7,7 @@
 // (Flow-DPM-Solver 5/10/14/20 vs Flow-Euler 10/20/28/50), --int8 the INT8 transformer at 20 steps
 // (W8A8; --int8-activations per-token quantizes each token's activations with its own scale, the paper's scheme,
 // instead of one dynamic scale per tensor).
-import { ArgumentError } from '@sana/core';
-import { ACTIVATION_SCHEMES, type ActivationScheme } from '@sana/quant-int8';
+import { activationScheme, type ActivationScheme } from '@sana/quant-int8';
 import {
   SAMPLER_TABLE, SHAPES_MODEL, accuracyOf, evalPromptSet, exitOnSanaError, formatTable, groundTruthAccuracy, loadShapesModel,
   withInt8Transformer, type AccuracyRow, type RunOptions, type SamplerSetting,
@@ -21,13 +20,12 @@ const num = (n: string) => { const v = value(n); return v === undefined ? undefi
 
 const fail: (e: unknown) => never = exitOnSanaError('eval');
 const seedBase = num('--seed-base');
-const int8Activations = value('--int8-activations');
+let int8Activations: ActivationScheme | undefined;
 let prompts: ReturnType<typeof evalPromptSet> = [];
 try {
-  // checked here, before the model loads and the float runs take minutes, as quantizeGraph would check it at the end
-  if (int8Activations !== undefined && !(ACTIVATION_SCHEMES as readonly string[]).includes(int8Activations)) {
-    throw new ArgumentError('--int8-activations', `is ${JSON.stringify(int8Activations)}; expected ${ACTIVATION_SCHEMES.join(' or ')}`);
-  }
+  // checked here, before the model loads and the float runs take minutes, with quantizeGraph's own check
+  const scheme = value('--int8-activations');
+  int8Activations = scheme === undefined ? undefined : activationScheme(scheme, '--int8-activations');
   prompts = evalPromptSet(num('--limit'), { seedBase });
 } catch (e) {
   fail(e);
@@ -35,7 +33,7 @@ try {
 const opts: RunOptions = {
   model: value('--model') ?? SHAPES_MODEL,
   threads: num('--threads'),
-  int8Activations: int8Activations as ActivationScheme | undefined,
+  int8Activations,
   guidance: num('--guidance'),
   saveDir: value('--save'),
   onImage: (setting, i, ok, failures) => {

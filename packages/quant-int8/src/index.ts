@@ -6,4 +6,4 @@ export {
 } from './policy.js';
 export { findLinearSites, type LinearSite, type SkippedSite } from './linear-sites.js';
 export { quantizePerChannel, quantizeBlockwise, QMAX, type PerChannelWeights, type BlockwiseWeights } from './weight-quant.js';
-export { ACTIVATION_SCHEMES, type ActivationScheme } from './w8a8-cpu.js';
+export { ACTIVATION_SCHEMES, activationScheme, type ActivationScheme } from './w8a8-cpu.js';

@@ -4,7 +4,7 @@ import { ArgumentError, float32ToFloat16, tensor, type Graph, type NodeSpec, typ
 import { GraphEditor, addInitializer } from './graph-editor.js';
 import { findLinearSites, floatData, type LinearSite, type SkippedSite } from './linear-sites.js';
 import { DEFAULT_KEEP_FLOAT, compilePattern, matchPattern, type Component, type NamePattern } from './policy.js';
-import { ACTIVATION_SCHEMES, rewriteW8A8, type ActivationScheme } from './w8a8-cpu.js';
+import { activationScheme, rewriteW8A8, type ActivationScheme } from './w8a8-cpu.js';
 import { rewriteNBits } from './w8-nbits.js';
 
 /**
@@ -82,10 +82,7 @@ const weightBytes = (g: Graph) => [...g.initializers.values()].reduce((a, t) => 
 export function quantizeGraph(g: Graph, options: QuantizeOptions): QuantizeReport {
   const mode = options.mode;
   if (mode !== 'cpu' && mode !== 'webgpu') throw new ArgumentError('mode', `is ${JSON.stringify(mode)}; expected "cpu" or "webgpu"`);
-  const activations = options.activations ?? 'per-tensor';
-  if (!ACTIVATION_SCHEMES.includes(activations)) {
-    throw new ArgumentError('activations', `is ${JSON.stringify(activations)}; expected ${ACTIVATION_SCHEMES.map((a) => JSON.stringify(a)).join(' or ')}`);
-  }
+  const activations = activationScheme(options.activations ?? 'per-tensor');
   if (mode === 'cpu' && g.floatType !== 'float32') {
     throw new ArgumentError('mode', `"cpu" runs ORT's integer kernels on float32 activations, but graph "${g.name}" is ${g.floatType}; build it as float32 (dtype 'int8' does) or use mode "webgpu"`);
   }

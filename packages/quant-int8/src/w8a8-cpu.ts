@@ -1,7 +1,7 @@
 // W8A8 on ONNX Runtime CPU (Sana paper, "On-Device Deployment"): dynamic INT8 activations, per-channel symmetric
 // INT8 weights, integer matmuls through `com.microsoft` MatMulIntegerToFloat (MLAS u8s8 kernels).
 // Abbreviations: x = the activation, xq / xs / xz = its codes, scale and zero point, K / N = in / out features.
-import { tensor, type NodeSpec, type Value } from '@sana/core';
+import { ArgumentError, tensor, type NodeSpec, type Value } from '@sana/core';
 import { addInitializer, type GraphEditor } from './graph-editor.js';
 import { rewriteSites, weightKN, type LinearSite } from './linear-sites.js';
 import { QMAX, quantizePerChannel } from './weight-quant.js';
@@ -17,9 +17,19 @@ export const MS_DOMAIN = 'com.microsoft';
  *   ones, and a symmetric int8 code plus 128 is exactly a uint8 code with zero point 128); the per-token scale
  *   multiplies the float output, since MatMulIntegerToFloat takes only per-tensor A scales.
  */
-/** The schemes, for checking a user's choice before a graph is built (`pnpm eval --int8-activations`, `quantizeGraph`). */
 export const ACTIVATION_SCHEMES = Object.freeze(['per-tensor', 'per-token'] as const);
 export type ActivationScheme = (typeof ACTIVATION_SCHEMES)[number];
+
+/**
+ * `value` as an activation scheme, or an `ArgumentError` naming `option` and the schemes. The one check of a user's
+ * choice: `quantizeGraph` (option `activations`) and `pnpm eval --int8-activations` (before its model loads) call it.
+ */
+export function activationScheme(value: unknown, option = 'activations'): ActivationScheme {
+  if (!(ACTIVATION_SCHEMES as readonly unknown[]).includes(value)) {
+    throw new ArgumentError(option, `is ${JSON.stringify(value)}; expected ${ACTIVATION_SCHEMES.map((a) => JSON.stringify(a)).join(' or ')}`);
+  }
+  return value as ActivationScheme;
+}
 
 interface Quantized {
   readonly xq: Value;
