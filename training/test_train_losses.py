@@ -129,6 +129,8 @@ def test_bad_arguments_are_refused_at_parse_time():
     assert "--pos-embed must be 0" in refused("--pos-embed", "-1")
     assert "--pos-embed-fade must be in (0, 1)" in refused("--pos-embed-fade", "1")
     assert "no embedding to fade" in refused("--pos-embed-fade", "0.5", "--pos-embed", "0")
+    assert "has no positional embedding" in refused("--pos-embed-fade", "0.5")  # configs/transformer.json is NoPE
+    assert "not found" in refused("--pos-embed-fade", "0.5", "--init-from", "/nonexistent/m")
     assert "--teacher needs --init-from" in refused("--teacher", "models/sana-shapes")
     assert "--teacher needs --init-from" in refused("--teacher", "m", "--init-from", "m", "--train-te")
     assert "not found" in refused("--teacher", "/nonexistent/t", "--init-from", "/nonexistent/s")
@@ -166,9 +168,9 @@ def test_drop_pos_embed_makes_the_model_nope():
         def register_to_config(self, **kw):
             self.config.update(kw)
 
-    m = Cfg()
-    drop_pos_embed(m)
-    assert m.patch_embed.pos_embed is None and m.config["interpolation_scale"] is None
+    m, n = Cfg(), Cfg()
+    drop_pos_embed(m, n)
+    assert all(x.patch_embed.pos_embed is None and x.config["interpolation_scale"] is None for x in (m, n))
 
 
 def _simulate(budget_s, step_time):

@@ -89,11 +89,12 @@ def pe_fade_at(step, s0, total, frac):
     return max(0.0, 1.0 - (step - s0) / span)
 
 
-def drop_pos_embed(m):
-    """Makes a DiT NoPE in place: no embedding in the forward pass, and `interpolation_scale` null in the config it
-    exports (the embedding is a non-persistent buffer, so no weight changes)."""
-    m.patch_embed.pos_embed = None
-    m.register_to_config(interpolation_scale=None)
+def drop_pos_embed(*models):
+    """Makes DiTs NoPE in place: no embedding in the forward pass, and `interpolation_scale` null in the config they
+    export (the embedding is a non-persistent buffer, so no weight changes)."""
+    for m in models:
+        m.patch_embed.pos_embed = None
+        m.register_to_config(interpolation_scale=None)
 
 
 def lr_at(step, total, base, warmup, floor=0.1):
@@ -417,10 +418,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
     # --pos-embed-fade F: the DiT starts with its positional embedding (from --init-from) and loses it gradually, so
     # that its convolutions can take over the position features while the rest of it still has them; NoPE at F.
     pe0 = None
-    if args.pos_embed_fade:
-        if dit.patch_embed.pos_embed is None:
-            raise SystemExit("--pos-embed-fade: the DiT has no positional embedding to fade (the --init-from model or "
-                             "configs/transformer.json must have an interpolation_scale, and --pos-embed must not be 0)")
+    if args.pos_embed_fade:  # main() refused a model without an embedding to fade
         pe0 = dit.patch_embed.pos_embed.detach().clone()
         log(f"positional embedding fades to nothing over the first {args.pos_embed_fade:.0%} of the DiT steps")
     run_distill, n_distill = 0.0, 0
@@ -496,8 +494,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
                 with torch.no_grad():
                     dit.patch_embed.pos_embed.copy_(pe0 * f)
             else:
-                drop_pos_embed(dit)
-                drop_pos_embed(ema)
+                drop_pos_embed(dit, ema)
                 pe0 = None
                 log(f"dit step {step}: positional embedding gone, NoPE from here on")
         if spatial_w is not None:  # --spatial-frac: position / relation captions drawn at that share of each batch
@@ -554,8 +551,7 @@ def train_dit(dit, te, ema, lat, sf, data, args, state, budget_s, out, export_fn
             export_fn()
             t_ckpt = time.time()
     if pe0 is not None:  # the budget ended the run before the fade did: the export is NoPE, as asked, but less adapted
-        drop_pos_embed(dit)
-        drop_pos_embed(ema)
+        drop_pos_embed(dit, ema)
         log(f"WARNING dit step {step}: the run ended with the positional embedding at x{pe_fade_at(step, s0, total, args.pos_embed_fade):.2f}; dropped for the export")
     state.update(step=step, total=total)
     save_dit(dit, te, ema, step, total, frozen, out)
@@ -801,6 +797,15 @@ def main():
         ap.error(f"--pos-embed-fade must be in (0, 1) (the share of the DiT steps the fade takes), got {args.pos_embed_fade}")
     if args.pos_embed_fade is not None and args.pos_embed == 0:
         ap.error("--pos-embed-fade with --pos-embed 0: there is no embedding to fade (leave --pos-embed out, or give a scale)")
+    if args.pos_embed_fade is not None and args.pos_embed is None:
+        # the DiT's own embedding, from the --init-from model's config or configs/transformer.json: checked here, not
+        # after the smoke run and the latents (minutes of a GPU)
+        src = os.path.join(args.init_from, "transformer", "config.json") if args.init_from else os.path.join(HERE, "configs", "transformer.json")
+        if not os.path.exists(src):
+            ap.error(f"--pos-embed-fade: {src} not found (an exported model folder is expected for --init-from)")
+        if json.load(open(src)).get("interpolation_scale") is None:
+            ap.error(f"--pos-embed-fade: {src} has no positional embedding (interpolation_scale null), so there is no embedding "
+                     "to fade; start from a model with one, or add one with --pos-embed S")
     if args.teacher:
         if not args.init_from or args.train_te:
             ap.error("--teacher needs --init-from and a frozen text encoder (no --train-te): teacher and student read the same cached states")
